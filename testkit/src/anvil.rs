@@ -1,0 +1,87 @@
+//! A real anvil node on 127.0.0.1, installed by scripts/install-test-deps.sh.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+
+/// `$ANVIL_BIN`, else the copy scripts/install-test-deps.sh puts in .tools/, else `anvil` on PATH.
+pub fn anvil_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("ANVIL_BIN") {
+        return bin.into();
+    }
+    let local = crate::workspace_root().join(".tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    if local.exists() {
+        local
+    } else {
+        "anvil".into()
+    }
+}
+
+pub struct Anvil {
+    child: Child,
+    pub url: String,
+}
+
+impl Anvil {
+    /// Starts anvil; `hardfork` None means anvil's default (post-Pectra headers).
+    pub fn start(hardfork: Option<&str>) -> anyhow::Result<Anvil> {
+        let port = free_port()?;
+        let bin = anvil_binary();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"]);
+        if let Some(fork) = hardfork {
+            cmd.args(["--hardfork", fork]);
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {} (run scripts/install-test-deps.sh)", bin.display()))?;
+        let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while anvil.rpc("eth_chainId", json!([])).is_err() {
+            if Instant::now() > deadline {
+                bail!("anvil did not answer on {} within 20 s", anvil.url);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(anvil)
+    }
+
+    pub fn rpc(&self, method: &str, params: Value) -> anyhow::Result<Value> {
+        rpc(&self.url, method, params)
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One JSON-RPC call; node errors become `Err`.
+pub fn rpc(url: &str, method: &str, params: Value) -> anyhow::Result<Value> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let answer: Value = ureq::post(url)
+        .send_json(&body)
+        .with_context(|| format!("{method} to {url}"))?
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_json()
+        .with_context(|| format!("{method} answer"))?;
+    if let Some(err) = answer.get("error") {
+        bail!("{method}: {err}");
+    }
+    Ok(answer["result"].clone())
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

@@ -1,0 +1,123 @@
+//! Blocks with known contents on a real anvil: transfers, contract creations, storage writes and
+//! clears, several transactions per block.
+
+use anyhow::{ensure, Context};
+use serde_json::{json, Value};
+
+use crate::anvil::Anvil;
+
+/// Runtime: SSTORE(calldata[0..32], calldata[32..64]); STOP.
+pub const STORE_RUNTIME: &str = "6020356000355500";
+/// Constructor: SSTORE(5, 1), then return the runtime above.
+pub const STORE_INIT: &str = "60016005556008601160003960086000f3";
+
+fn init_code() -> String {
+    format!("0x{STORE_INIT}{STORE_RUNTIME}")
+}
+
+/// Calldata for the store contract: write `value` to `slot` (0 clears it).
+pub fn store_call(slot: u64, value: u64) -> String {
+    format!("0x{slot:064x}{value:064x}")
+}
+
+pub struct Chain<'a> {
+    pub anvil: &'a Anvil,
+    pub accounts: Vec<String>,
+}
+
+impl<'a> Chain<'a> {
+    pub fn new(anvil: &'a Anvil) -> anyhow::Result<Self> {
+        let accounts: Vec<String> = serde_json::from_value(anvil.rpc("eth_accounts", json!([]))?)?;
+        ensure!(accounts.len() >= 8, "anvil has {} dev accounts, need 8", accounts.len());
+        Ok(Self { anvil, accounts })
+    }
+
+    pub fn block_number(&self) -> anyhow::Result<u64> {
+        let n = self.anvil.rpc("eth_blockNumber", json!([]))?;
+        Ok(u64::from_str_radix(n.as_str().context("eth_blockNumber")?.trim_start_matches("0x"), 16)?)
+    }
+
+    fn send(&self, tx: Value) -> anyhow::Result<String> {
+        let hash = self.anvil.rpc("eth_sendTransaction", json!([tx]))?;
+        Ok(hash.as_str().context("tx hash")?.to_string())
+    }
+
+    pub fn transfer(&self, from: usize, to: &str, wei: u64) -> anyhow::Result<String> {
+        self.send(json!({"from": self.accounts[from], "to": to, "value": format!("{wei:#x}"), "gas": "0x5208"}))
+    }
+
+    pub fn deploy_store(&self, from: usize) -> anyhow::Result<String> {
+        self.send(json!({"from": self.accounts[from], "data": init_code(), "gas": "0x30d40"}))
+    }
+
+    pub fn store(&self, from: usize, contract: &str, slot: u64, value: u64) -> anyhow::Result<String> {
+        self.send(json!({"from": self.accounts[from], "to": contract, "data": store_call(slot, value), "gas": "0x186a0"}))
+    }
+
+    /// Mines the transactions sent by `send_all` into one block and returns its number.
+    pub fn one_block(&self, send_all: impl FnOnce(&Self) -> anyhow::Result<()>) -> anyhow::Result<u64> {
+        self.anvil.rpc("evm_setAutomine", json!([false]))?;
+        let sent = send_all(self);
+        let mined = self.anvil.rpc("evm_mine", json!([]));
+        self.anvil.rpc("evm_setAutomine", json!([true]))?;
+        sent?;
+        mined?;
+        self.block_number()
+    }
+
+    /// Address of the contract a transaction created.
+    pub fn created_address(&self, tx: &str) -> anyhow::Result<String> {
+        let receipt = self.anvil.rpc("eth_getTransactionReceipt", json!([tx]))?;
+        Ok(receipt["contractAddress"].as_str().context("no contractAddress in receipt")?.to_string())
+    }
+
+    pub fn tx_count(&self, block: u64) -> anyhow::Result<usize> {
+        let b = self.anvil.rpc("eth_getBlockByNumber", json!([format!("{block:#x}"), false]))?;
+        Ok(b["transactions"].as_array().context("transactions")?.len())
+    }
+}
+
+/// What `mixed_block` made, for tests to check against.
+pub struct MixedBlock {
+    pub number: u64,
+    pub store: String,
+    pub recipient: String,
+}
+
+/// A block with a plain transfer, a contract creation, two storage writes and a slot clear.
+/// The store contract is deployed one block earlier so that its slot 5 (set by the constructor)
+/// exists before the block and is cleared in it.
+pub fn mixed_block(chain: &Chain) -> anyhow::Result<MixedBlock> {
+    let deploy = chain.deploy_store(0)?;
+    let store = chain.created_address(&deploy)?;
+    let recipient = "0x00000000000000000000000000000000000bee01".to_string();
+    let number = chain.one_block(|c| {
+        c.transfer(1, &recipient, 1_000_000_000)?;
+        c.deploy_store(2)?;
+        c.store(3, &store, 1, 42)?;
+        c.store(4, &store, 2, 7)?;
+        c.store(5, &store, 5, 0)?;
+        Ok(())
+    })?;
+    ensure!(chain.tx_count(number)? == 5, "expected the 5 transactions in block {number}");
+    Ok(MixedBlock { number, store, recipient })
+}
+
+/// A block with `txs` transactions spread over the dev accounts: transfers and storage writes.
+pub fn busy_block(chain: &Chain, txs: usize) -> anyhow::Result<u64> {
+    let deploy = chain.deploy_store(0)?;
+    let store = chain.created_address(&deploy)?;
+    let number = chain.one_block(|c| {
+        for i in 0..txs {
+            let from = 1 + i % (c.accounts.len() - 1);
+            if i % 2 == 0 {
+                c.transfer(from, &format!("0x{:040x}", 0xa000 + i), 1000 + i as u64)?;
+            } else {
+                c.store(from, &store, 100 + i as u64, i as u64 + 1)?;
+            }
+        }
+        Ok(())
+    })?;
+    ensure!(chain.tx_count(number)? == txs, "expected {txs} transactions in block {number}");
+    Ok(number)
+}

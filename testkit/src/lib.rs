@@ -1,0 +1,15 @@
+//! Test parts that stand in for nothing: a real anvil node, a JSON-RPC server that answers from
+//! recorded mainnet node answers, and a proxy that misbehaves on purpose. Speaks plain JSON so that
+//! it depends on none of the project's crates.
+
+pub mod anvil;
+pub mod blocks;
+pub mod fault;
+pub mod fixtures;
+pub mod http;
+pub mod replay;
+
+/// The workspace root (this crate sits one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("testkit is inside the workspace").to_path_buf()
+}

@@ -1,0 +1,194 @@
+//! Captures a block's witness over JSON-RPC in a fixed number of rounds (two, a third only when a
+//! node's trace left out some contract's code), then checks it before handing it back.
+
+mod progress;
+pub mod touched;
+
+use std::{collections::BTreeMap, time::Instant};
+
+use alloy_primitives::{keccak256, Address, Bytes, B256};
+use serde_json::{json, Value};
+
+use crate::{
+    check::check_witness,
+    error::WitnessError,
+    from_rpc::{self, ShapeError},
+    rpc::{Call, RpcClient, RpcError, RpcStats},
+    types::{AccountProof, BlockWitness, RawHeader, WitnessFile},
+};
+pub use progress::Progress;
+use touched::Touched;
+
+/// BLOCKHASH reaches back at most this many blocks.
+pub const MAX_BLOCKHASH_WINDOW: u64 = 256;
+
+#[derive(Clone, Debug)]
+pub struct CaptureOptions {
+    pub block: u64,
+    /// How many previous headers to include (1 = the parent only; 256 = all BLOCKHASH can read).
+    pub blockhash_window: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    #[error("the node's answer does not have the expected shape")]
+    Shape(#[from] ShapeError),
+    #[error("the node's data does not check")]
+    Inconsistent(#[from] WitnessError),
+    #[error("{0}")]
+    Request(String),
+}
+
+/// A captured, checked witness and what it cost.
+#[derive(Debug)]
+pub struct Captured {
+    pub witness: WitnessFile,
+    pub stats: RpcStats,
+    pub seconds: f64,
+}
+
+fn quantity(n: u64) -> String {
+    format!("{n:#x}")
+}
+
+pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -> Result<Captured, CaptureError> {
+    let started = Instant::now();
+    let n = opts.block;
+    if n == 0 {
+        return Err(CaptureError::Request("block 0 (genesis) has no parent state to prove against".into()));
+    }
+    if !(1..=MAX_BLOCKHASH_WINDOW).contains(&opts.blockhash_window) {
+        return Err(CaptureError::Request(format!(
+            "--blockhash-window must be 1..={MAX_BLOCKHASH_WINDOW}, got {}",
+            opts.blockhash_window
+        )));
+    }
+    let window = opts.blockhash_window.min(n);
+
+    // Round 1: everything that depends only on the block number.
+    let mut calls = vec![
+        Call::new("eth_chainId", json!([])),
+        Call::new("eth_getBlockByNumber", json!([quantity(n), true])),
+        Call::new("debug_traceBlockByNumber", json!([quantity(n), {"tracer": "prestateTracer"}])),
+    ];
+    calls.extend((2..=window).map(|back| Call::new("eth_getBlockByNumber", json!([quantity(n - back), false]))));
+    let round1 = progress.round("block, trace, ancestors", calls.len(), |p| client.round(&calls, p))?;
+    let mut round1 = round1.into_iter();
+    let chain_id = parse_quantity(&round1.next().expect("chainId"), "eth_chainId")?;
+    let block_json = round1.next().expect("block");
+    if block_json.is_null() {
+        return Err(CaptureError::Request(format!("the node does not know block {n}")));
+    }
+    let block = from_rpc::block_parts(&block_json)?;
+    let header = block.header.check()?;
+    let trace = round1.next().expect("trace");
+    let older_ancestors: Vec<RawHeader> = round1.map(|h| from_rpc::header_only(&h)).collect::<Result<_, _>>()?;
+
+    let mut touched = touched::from_prestate_trace(&trace, block.transactions.len())?;
+    touched::add_block_level(&mut touched, &header.header, &block.withdrawals);
+    tracing::info!(
+        block = n,
+        txs = block.transactions.len(),
+        accounts = touched.len(),
+        slots = touched::slot_count(&touched),
+        "block fetched and traced"
+    );
+
+    // Round 2: the parent by hash, proofs before and after, and code.
+    let mut calls = vec![Call::new("eth_getBlockByHash", json!([header.header.parent_hash, false]))];
+    calls.extend(proof_calls(&touched, n - 1));
+    calls.extend(proof_calls(&touched, n));
+    calls.extend(touched.keys().map(|a| Call::new("eth_getCode", json!([a, quantity(n - 1)]))));
+    let round2 = progress.round("proofs and code", calls.len(), |p| client.round(&calls, p))?;
+    let mut round2 = round2.into_iter();
+    let parent = from_rpc::header_only(&round2.next().expect("parent"))?;
+    let pre_state = take_proofs(&mut round2, &touched)?;
+    let post_state = take_proofs(&mut round2, &touched)?;
+    let mut codes = BTreeMap::new();
+    for (address, code) in touched.keys().zip(round2) {
+        let code: Bytes = serde_json::from_value(code)
+            .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))?;
+        if !code.is_empty() {
+            codes.insert(keccak256(&code), code);
+        }
+    }
+    fetch_missing_code(client, progress, n - 1, &pre_state, &mut codes)?;
+
+    let mut ancestors = vec![parent];
+    ancestors.extend(older_ancestors);
+    let block_hash = header.hash;
+    let witness = WitnessFile::new(
+        chain_id,
+        n,
+        block_hash,
+        BlockWitness {
+            header: block.header,
+            transactions: block.transactions,
+            withdrawals: block.withdrawals,
+            ancestors,
+            pre_state,
+            post_state,
+            codes,
+        },
+    );
+    progress.finish("checking");
+    check_witness(&witness)?;
+    Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })
+}
+
+fn proof_calls(touched: &Touched, at: u64) -> impl Iterator<Item = Call> + '_ {
+    touched.iter().map(move |(address, slots)| {
+        let keys: Vec<String> = slots.iter().map(|k| k.to_string()).collect();
+        Call::new("eth_getProof", json!([address, keys, quantity(at)]))
+    })
+}
+
+/// Takes one proof per touched account and checks the node answered for what was asked.
+fn take_proofs(results: &mut impl Iterator<Item = Value>, touched: &Touched) -> Result<Vec<AccountProof>, CaptureError> {
+    touched
+        .iter()
+        .map(|(address, slots)| {
+            let proof = from_rpc::account_proof(&results.next().expect("one result per call"))?;
+            let got: Vec<B256> = proof.storage.iter().map(|s| s.key).collect();
+            if proof.address != *address || !got.iter().copied().eq(slots.iter().copied()) {
+                return Err(CaptureError::Request(format!(
+                    "eth_getProof for {address} answered for {} with {} of {} slots",
+                    proof.address,
+                    got.len(),
+                    slots.len()
+                )));
+            }
+            Ok(proof)
+        })
+        .collect()
+}
+
+/// A trace may omit a contract's code; its proof's codeHash is what counts.
+fn fetch_missing_code(
+    client: &RpcClient,
+    progress: &Progress,
+    at: u64,
+    pre_state: &[AccountProof],
+    codes: &mut BTreeMap<B256, Bytes>,
+) -> Result<(), CaptureError> {
+    let missing: Vec<Address> =
+        pre_state.iter().filter(|a| a.has_code() && !codes.contains_key(&a.code_hash)).map(|a| a.address).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let calls: Vec<Call> = missing.iter().map(|a| Call::new("eth_getCode", json!([a, quantity(at)]))).collect();
+    for (address, code) in missing.iter().zip(progress.round("missing code", calls.len(), |p| client.round(&calls, p))?) {
+        let code: Bytes = serde_json::from_value(code)
+            .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))?;
+        codes.insert(keccak256(&code), code);
+    }
+    Ok(())
+}
+
+fn parse_quantity(v: &Value, what: &str) -> Result<u64, ShapeError> {
+    v.as_str()
+        .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        .ok_or_else(|| ShapeError::new(what, format!("not a hex quantity: {v}")))
+}

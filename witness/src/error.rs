@@ -1,0 +1,65 @@
+use alloy_primitives::{Address, B256, U256};
+
+/// Which state a proof was checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateSide {
+    /// The parent block's stateRoot (state before the block).
+    Pre,
+    /// This block's stateRoot (state after the block).
+    Post,
+}
+
+impl std::fmt::Display for StateSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StateSide::Pre => "pre-state (parent stateRoot)",
+            StateSide::Post => "post-state (block stateRoot)",
+        })
+    }
+}
+
+/// A witness that does not hold together. Every variant names the header, account or slot at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    #[error("header of block {number}: field `{field}`: {reason}")]
+    HeaderField { number: String, field: String, reason: String },
+
+    #[error(
+        "header of block {number}: keccak(rlp(header)) is {computed}, but the node says the hash is \
+         {expected}{}",
+        if unused_fields.is_empty() { String::new() } else {
+            format!(" (fields not known to this version, maybe from a newer fork: {})", unused_fields.join(", "))
+        }
+    )]
+    HeaderHash { number: u64, expected: B256, computed: B256, unused_fields: Vec<String> },
+
+    #[error("block {number}: expected block {expected_number} with hash {expected_hash}, got hash {got}")]
+    Link { number: u64, expected_number: u64, expected_hash: B256, got: B256 },
+
+    #[error("block {number}: {what} root is {computed}, header says {expected}")]
+    BodyRoot { number: u64, what: &'static str, expected: B256, computed: B256 },
+
+    #[error("block {number}: transaction {index}: {reason}")]
+    Transaction { number: u64, index: usize, reason: String },
+
+    #[error("{side}: account {address}: proof does not check: {reason}")]
+    AccountProof { side: StateSide, address: Address, reason: String },
+
+    #[error("{side}: account {address}, slot {slot}: proof of value {value} does not check: {reason}")]
+    StorageProof { side: StateSide, address: Address, slot: B256, value: U256, reason: String },
+
+    #[error("account {address}: code with hash {code_hash} is missing from the witness")]
+    MissingCode { address: Address, code_hash: B256 },
+
+    #[error("code stored under hash {key} hashes to {computed}")]
+    CodeHash { key: B256, computed: B256 },
+
+    #[error("{side}: account {address} appears more than once")]
+    DuplicateAccount { side: StateSide, address: Address },
+
+    #[error("{side} and pre-state disagree on which accounts/slots are covered: {detail}")]
+    Coverage { side: StateSide, detail: String },
+
+    #[error("witness envelope: {0}")]
+    Envelope(String),
+}

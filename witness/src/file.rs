@@ -1,0 +1,128 @@
+//! On-disk witness files: JSON or bincode, versioned, written atomically.
+
+use std::{io::Write, path::Path};
+
+use crate::types::WitnessFile;
+
+/// bincode files start with this, then the format version as u32 little-endian.
+pub const BINCODE_MAGIC: &[u8; 8] = b"ETHWIT\0\0";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    Json,
+    Bincode,
+}
+
+impl Format {
+    /// `.bin` / `.bincode` mean bincode, anything else JSON.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("bin" | "bincode") => Format::Bincode,
+            _ => Format::Json,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Format::Json),
+            "bincode" => Ok(Format::Bincode),
+            other => Err(format!("unknown witness format {other:?} (json or bincode)")),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: not a witness file: {reason}")]
+    NotAWitness { path: String, reason: String },
+    #[error("{path}: witness format version {found}, this build reads version {supported}")]
+    Version { path: String, found: u64, supported: u32 },
+    #[error("{path}: corrupt or truncated {format:?} witness: {reason}")]
+    Corrupt { path: String, format: Format, reason: String },
+}
+
+fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard()
+}
+
+pub fn encode(witness: &WitnessFile, format: Format) -> Vec<u8> {
+    match format {
+        Format::Json => {
+            let mut out = serde_json::to_vec_pretty(witness).expect("witness types always serialize to JSON");
+            out.push(b'\n');
+            out
+        }
+        Format::Bincode => {
+            let mut out = BINCODE_MAGIC.to_vec();
+            out.extend_from_slice(&witness.version.to_le_bytes());
+            out.extend(bincode::serde::encode_to_vec(witness, bincode_config()).expect("witness types always serialize"));
+            out
+        }
+    }
+}
+
+/// Decodes either format (told apart by content, not by name).
+pub fn decode(bytes: &[u8], path: &str) -> Result<WitnessFile, FileError> {
+    let corrupt = |format, reason: String| FileError::Corrupt { path: path.into(), format, reason };
+    if let Some(rest) = bytes.strip_prefix(BINCODE_MAGIC.as_slice()) {
+        let (version, body) = rest.split_at_checked(4).ok_or_else(|| corrupt(Format::Bincode, "no version".into()))?;
+        let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
+        check_version(path, version as u64)?;
+        let (witness, used): (WitnessFile, usize) = bincode::serde::decode_from_slice(body, bincode_config())
+            .map_err(|e| corrupt(Format::Bincode, e.to_string()))?;
+        if used != body.len() {
+            return Err(corrupt(Format::Bincode, format!("{} trailing bytes", body.len() - used)));
+        }
+        return Ok(witness);
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(FileError::NotAWitness { path: path.into(), reason: "neither JSON nor a bincode witness".into() });
+    }
+    // Read the envelope first so that a file of another version says so instead of failing on
+    // some field deep inside.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| corrupt(Format::Json, e.to_string()))?;
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(WitnessFile::FORMAT) {
+        return Err(FileError::NotAWitness { path: path.into(), reason: format!("format field is {format:?}") });
+    }
+    let version = value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt(Format::Json, "no version".into()))?;
+    check_version(path, version)?;
+    serde_json::from_value(value).map_err(|e| corrupt(Format::Json, e.to_string()))
+}
+
+fn check_version(path: &str, found: u64) -> Result<(), FileError> {
+    if found != WitnessFile::VERSION as u64 {
+        return Err(FileError::Version { path: path.into(), found, supported: WitnessFile::VERSION });
+    }
+    Ok(())
+}
+
+pub fn read(path: &Path) -> Result<WitnessFile, FileError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| FileError::Io { path: name.clone(), source })?;
+    decode(&bytes, &name)
+}
+
+/// Writes to a temporary file beside `path` and renames it into place, so a reader never sees a
+/// half-written witness and a failed run leaves no file behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let io = |source| FileError::Io { path: path.display().to_string(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+pub fn write(path: &Path, witness: &WitnessFile, format: Format) -> Result<(), FileError> {
+    write_atomic(path, &encode(witness, format))
+}

@@ -1,0 +1,78 @@
+use std::time::Duration;
+
+/// Why a JSON-RPC exchange failed. `is_transient` decides what is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcError {
+    #[error("cannot reach {url}: {reason}")]
+    Transport { url: String, reason: String },
+
+    #[error("HTTP {status} from the node{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
+    Http { status: u16, body: String, retry_after: Option<Duration> },
+
+    #[error("malformed answer from the node: {0}")]
+    BadResponse(String),
+
+    #[error("{method} failed: node error {code}: {message}")]
+    Node { method: String, code: i64, message: String },
+
+    #[error(
+        "{method} is not available on this node ({message}): witness capture needs the debug \
+         namespace (geth --http.api eth,debug; anvil has it)"
+    )]
+    MissingDebugNamespace { method: String, message: String },
+
+    #[error(
+        "{method} failed: the node no longer has that block's state ({message}): use an archive \
+         node, or a block within the node's history window"
+    )]
+    MissingHistory { method: String, message: String },
+
+    #[error("gave up after {attempts} attempts: {last}")]
+    GaveUp { attempts: u32, last: Box<RpcError> },
+}
+
+impl RpcError {
+    /// Worth another try: the network, an overloaded node, or an answer cut short.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RpcError::Transport { .. } | RpcError::BadResponse(_) => true,
+            RpcError::Http { status, .. } => *status == 429 || *status >= 500,
+            RpcError::Node { code, message, .. } => {
+                let m = message.to_ascii_lowercase();
+                *code == -32005 || m.contains("rate limit") || m.contains("too many requests")
+            }
+            _ => false,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            RpcError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Maps a JSON-RPC error object to the most helpful variant.
+    pub fn from_node(method: &str, code: i64, message: String) -> Self {
+        let m = message.to_ascii_lowercase();
+        let method = method.to_string();
+        if method.starts_with("debug_")
+            && (code == -32601 || m.contains("method not found") || m.contains("does not exist") || m.contains("not available"))
+        {
+            return RpcError::MissingDebugNamespace { method, message };
+        }
+        const HISTORY: &[&str] = &[
+            "missing trie node",
+            "historical state",
+            "header not found",
+            "state not available",
+            "state is not available",
+            "pruned",
+            "required historical state unavailable",
+        ];
+        if HISTORY.iter().any(|h| m.contains(h)) {
+            return RpcError::MissingHistory { method, message };
+        }
+        RpcError::Node { method, code, message }
+    }
+}

@@ -1,0 +1,7 @@
+//! Blocking JSON-RPC transport (see README: why not ethers-providers).
+
+mod client;
+mod error;
+
+pub use client::{Call, RpcClient, RpcConfig, RpcStats};
+pub use error::RpcError;

@@ -1,0 +1,66 @@
+//! The short description `prover_cmd witness_inspect` prints.
+
+use alloy_primitives::B256;
+use serde::Serialize;
+
+use crate::types::WitnessFile;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub chain_id: u64,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub format_version: u32,
+    pub transactions: usize,
+    pub withdrawals: usize,
+    pub ancestor_headers: usize,
+    pub accounts: usize,
+    pub slots: usize,
+    pub codes: usize,
+    pub code_bytes: usize,
+    pub proof_nodes: usize,
+    pub proof_bytes: usize,
+    pub file_bytes: Option<u64>,
+}
+
+impl Summary {
+    pub fn of(w: &WitnessFile, file_bytes: Option<u64>) -> Self {
+        let b = &w.block;
+        let proofs = b.pre_state.iter().chain(&b.post_state).flat_map(|a| {
+            a.proof.iter().chain(a.storage.iter().flat_map(|s| s.proof.iter()))
+        });
+        let (proof_nodes, proof_bytes) = proofs.fold((0, 0), |(n, bytes), node| (n + 1, bytes + node.len()));
+        Summary {
+            chain_id: w.chain_id,
+            block_number: w.block_number,
+            block_hash: w.block_hash,
+            format_version: w.version,
+            transactions: b.transactions.len(),
+            withdrawals: b.withdrawals.len(),
+            ancestor_headers: b.ancestors.len(),
+            accounts: b.pre_state.len(),
+            slots: b.pre_state.iter().map(|a| a.storage.len()).sum(),
+            codes: b.codes.len(),
+            code_bytes: b.codes.values().map(|c| c.len()).sum(),
+            proof_nodes,
+            proof_bytes,
+            file_bytes,
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "block      {} {} (chain {})", self.block_number, self.block_hash, self.chain_id)?;
+        writeln!(f, "format     v{}", self.format_version)?;
+        writeln!(f, "txs        {}  withdrawals {}", self.transactions, self.withdrawals)?;
+        writeln!(f, "headers    1 + {} ancestors", self.ancestor_headers)?;
+        writeln!(f, "accounts   {}  slots {}", self.accounts, self.slots)?;
+        writeln!(f, "codes      {} ({} bytes)", self.codes, self.code_bytes)?;
+        write!(f, "proofs     {} nodes ({} bytes, pre + post)", self.proof_nodes, self.proof_bytes)?;
+        if let Some(bytes) = self.file_bytes {
+            write!(f, "\nfile       {bytes} bytes")?;
+        }
+        Ok(())
+    }
+}

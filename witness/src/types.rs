@@ -1,0 +1,97 @@
+//! The witness of one block: what a stateless checker (or the circuit) needs, nothing node-specific.
+
+use std::collections::BTreeMap;
+
+use alloy_eips::eip4895::Withdrawal;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use serde::{Deserialize, Serialize};
+
+/// A block header exactly as the node sent it: every scalar field of the block object, name and
+/// text verbatim. Keeping the text (rather than a typed header of one fork) is what lets a header
+/// of a fork newer than this code still round-trip; the typed view is derived in `header.rs`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawHeader {
+    pub fields: BTreeMap<String, String>,
+}
+
+/// One slot of an account's storage with its Merkle proof against the account's storage root.
+/// A zero value is proven by exclusion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageProof {
+    pub key: B256,
+    pub value: U256,
+    pub proof: Vec<Bytes>,
+}
+
+/// An account with its Merkle proof against a state root, and the proofs of the slots it touches.
+/// A non-existent account has all-empty values and an exclusion proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountProof {
+    pub address: Address,
+    pub nonce: u64,
+    pub balance: U256,
+    pub code_hash: B256,
+    pub storage_root: B256,
+    pub proof: Vec<Bytes>,
+    pub storage: Vec<StorageProof>,
+}
+
+/// Everything captured for one block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockWitness {
+    pub header: RawHeader,
+    /// EIP-2718 encoded transactions in block order (their trie root is the header's
+    /// transactionsRoot).
+    pub transactions: Vec<Bytes>,
+    pub withdrawals: Vec<Withdrawal>,
+    /// Previous headers, parent first, as far back as BLOCKHASH was asked to reach.
+    pub ancestors: Vec<RawHeader>,
+    /// Touched accounts and slots at the parent's stateRoot.
+    pub pre_state: Vec<AccountProof>,
+    /// The same accounts and slots at this block's stateRoot.
+    pub post_state: Vec<AccountProof>,
+    /// Bytecode of the touched contracts, keyed by code hash.
+    pub codes: BTreeMap<B256, Bytes>,
+}
+
+/// The versioned envelope written to disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WitnessFile {
+    pub format: String,
+    pub version: u32,
+    pub chain_id: u64,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub block: BlockWitness,
+}
+
+impl WitnessFile {
+    pub const FORMAT: &'static str = "eth-block-witness";
+    pub const VERSION: u32 = 1;
+
+    pub fn new(chain_id: u64, block_number: u64, block_hash: B256, block: BlockWitness) -> Self {
+        Self {
+            format: Self::FORMAT.to_string(),
+            version: Self::VERSION,
+            chain_id,
+            block_number,
+            block_hash,
+            block,
+        }
+    }
+}
+
+impl AccountProof {
+    /// Values of an account that does not exist (or is empty, which the state treats alike).
+    /// Nodes differ in how they report a missing account's hashes (zero or the empty hashes).
+    pub fn is_empty_account(&self) -> bool {
+        self.nonce == 0
+            && self.balance.is_zero()
+            && (self.code_hash == alloy_primitives::KECCAK256_EMPTY || self.code_hash.is_zero())
+            && (self.storage_root == alloy_trie::EMPTY_ROOT_HASH || self.storage_root.is_zero())
+    }
+
+    pub fn has_code(&self) -> bool {
+        !(self.code_hash == alloy_primitives::KECCAK256_EMPTY || self.code_hash.is_zero())
+    }
+}

@@ -23,7 +23,8 @@ pub fn anvil_binary() -> PathBuf {
 }
 
 pub struct Anvil {
-    child: Child,
+    /// None when attached to a node someone else started.
+    child: Option<Child>,
     pub url: String,
 }
 
@@ -42,7 +43,7 @@ impl Anvil {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {} (run scripts/install-test-deps.sh)", bin.display()))?;
-        let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}") };
+        let anvil = Anvil { child: Some(child), url: format!("http://127.0.0.1:{port}") };
         let deadline = Instant::now() + Duration::from_secs(20);
         while anvil.rpc("eth_chainId", json!([])).is_err() {
             if Instant::now() > deadline {
@@ -53,6 +54,11 @@ impl Anvil {
         Ok(anvil)
     }
 
+    /// Uses an anvil that is already running (and leaves it running).
+    pub fn attach(url: &str) -> Anvil {
+        Anvil { child: None, url: url.to_string() }
+    }
+
     pub fn rpc(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         rpc(&self.url, method, params)
     }
@@ -60,8 +66,10 @@ impl Anvil {
 
 impl Drop for Anvil {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -51,7 +51,9 @@ impl<'a> Chain<'a> {
     }
 
     pub fn store(&self, from: usize, contract: &str, slot: u64, value: u64) -> anyhow::Result<String> {
-        self.send(json!({"from": self.accounts[from], "to": contract, "data": store_call(slot, value), "gas": "0x186a0"}))
+        self.send(
+            json!({"from": self.accounts[from], "to": contract, "data": store_call(slot, value), "gas": "0x186a0"}),
+        )
     }
 
     /// Mines the transactions sent by `send_all` into one block and returns its number.
@@ -67,8 +69,15 @@ impl<'a> Chain<'a> {
 
     /// Address of the contract a transaction created.
     pub fn created_address(&self, tx: &str) -> anyhow::Result<String> {
-        let receipt = self.anvil.rpc("eth_getTransactionReceipt", json!([tx]))?;
-        Ok(receipt["contractAddress"].as_str().context("no contractAddress in receipt")?.to_string())
+        // anvil answers eth_sendTransaction before its automine block is in.
+        for _ in 0..100 {
+            let receipt = self.anvil.rpc("eth_getTransactionReceipt", json!([tx]))?;
+            if !receipt.is_null() {
+                return Ok(receipt["contractAddress"].as_str().context("no contractAddress in receipt")?.to_string());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        anyhow::bail!("transaction {tx} was not mined within 2 s")
     }
 
     pub fn tx_count(&self, block: u64) -> anyhow::Result<usize> {

@@ -30,6 +30,12 @@ pub enum Fault {
     CorruptBalance,
     /// Pass on, but change the value of the first storage slot in an eth_getProof answer.
     CorruptSlot,
+    /// Pass on, but answer every call of `method` with this JSON-RPC error.
+    NodeError {
+        method: &'static str,
+        code: i64,
+        message: &'static str,
+    },
 }
 
 /// Decides the fault for request number `index` (from 0) with the given JSON body.
@@ -41,7 +47,10 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    pub fn start(upstream: &str, schedule: impl Fn(usize, &Value) -> Fault + Send + Sync + 'static) -> std::io::Result<Self> {
+    pub fn start(
+        upstream: &str,
+        schedule: impl Fn(usize, &Value) -> Fault + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
         let upstream = upstream.to_string();
         let requests = Arc::new(AtomicUsize::new(0));
         let counter = requests.clone();
@@ -74,6 +83,11 @@ impl FaultProxy {
                 Fault::RefuseBatch => Reply::json(
                     br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}"#.to_vec(),
                 ),
+                Fault::NodeError { method, code, message } => {
+                    let mut answer: Value = serde_json::from_slice(&forward()).unwrap_or(Value::Null);
+                    replace_with_error(&request, &mut answer, method, code, message);
+                    Reply::json(serde_json::to_vec(&answer).expect("JSON"))
+                }
                 Fault::CorruptBalance | Fault::CorruptSlot => {
                     let mut answer: Value = serde_json::from_slice(&forward()).unwrap_or(Value::Null);
                     corrupt_first_proof(&mut answer, &fault);
@@ -102,6 +116,25 @@ pub fn calls(request: &Value, method: &str) -> bool {
     }
 }
 
+fn replace_with_error(request: &Value, answer: &mut Value, method: &str, code: i64, message: &str) {
+    let error = serde_json::json!({"code": code, "message": message});
+    let pairs: Vec<(&Value, &mut Value)> = match (request, answer) {
+        (Value::Array(calls), Value::Array(items)) => {
+            // Batch answers may come in any order: pair them by id.
+            items.iter_mut().filter_map(|item| Some((calls.iter().find(|c| c["id"] == item["id"])?, item))).collect()
+        }
+        (call, item) => vec![(call, item)],
+    };
+    for (call, item) in pairs {
+        if call["method"] == method {
+            if let Some(obj) = item.as_object_mut() {
+                obj.remove("result");
+                obj.insert("error".into(), error.clone());
+            }
+        }
+    }
+}
+
 fn corrupt_first_proof(answer: &mut Value, fault: &Fault) {
     let items: Vec<&mut Value> = match answer {
         Value::Array(items) => items.iter_mut().collect(),
@@ -113,7 +146,9 @@ fn corrupt_first_proof(answer: &mut Value, fault: &Fault) {
             continue;
         }
         if *fault == Fault::CorruptBalance {
-            let balance = u128::from_str_radix(result["balance"].as_str().unwrap_or("0x0").trim_start_matches("0x"), 16).unwrap_or(0);
+            let balance =
+                u128::from_str_radix(result["balance"].as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)
+                    .unwrap_or(0);
             result["balance"] = Value::String(format!("{:#x}", balance + 1));
             return;
         }

@@ -23,7 +23,9 @@ pub fn load_json(relative: &str) -> anyhow::Result<Value> {
     let raw = std::fs::read(&p).with_context(|| format!("reading fixture {}", p.display()))?;
     let text = if relative.ends_with(".gz") {
         let mut s = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut s).with_context(|| format!("gunzip {}", p.display()))?;
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut s)
+            .with_context(|| format!("gunzip {}", p.display()))?;
         s
     } else {
         raw
@@ -39,8 +41,11 @@ pub const ZETH_BLOCKS: &[(&str, u64)] = &[
     ("mainnet-zeth/1-21230867.json.gz", 21230867),
 ];
 
-pub const ANVIL_WITNESSES: &[&str] =
-    &["anvil/anvil_witness_cancun.json.gz", "anvil/anvil_witness_prague.json.gz", "anvil/anvil_witness_default.json.gz"];
+pub const ANVIL_WITNESSES: &[&str] = &[
+    "anvil/anvil_witness_cancun.json.gz",
+    "anvil/anvil_witness_prague.json.gz",
+    "anvil/anvil_witness_default.json.gz",
+];
 
 /// A zeth RPC cache: recorded eth_getBlockByNumber / eth_getProof / eth_getCode answers.
 pub struct ZethCache {
@@ -59,9 +64,7 @@ impl ZethCache {
         let chain_id = file.split('-').next().and_then(|c| c.parse().ok()).context("chain id from file name")?;
         let pairs = |key: &str| -> anyhow::Result<Vec<(Value, Value)>> {
             let list = v[key].as_array().with_context(|| format!("{relative}: no {key}"))?;
-            list.iter()
-                .map(|p| Ok((p[0].clone(), p[1].clone())))
-                .collect::<anyhow::Result<Vec<_>>>()
+            list.iter().map(|p| Ok((p[0].clone(), p[1].clone()))).collect::<anyhow::Result<Vec<_>>>()
         };
         let blocks = pairs("full_blocks")?.into_iter().map(|(_, b)| b).collect();
         let proofs = pairs("proofs")?

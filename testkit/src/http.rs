@@ -15,7 +15,11 @@ use std::{
 /// What to send back for one request.
 #[derive(Clone, Debug)]
 pub enum Reply {
-    Status { code: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    Status {
+        code: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// Close the connection without answering.
     Drop,
     /// Announce the full length but send only the first half of the body, then close.
@@ -105,7 +109,11 @@ fn serve(stream: TcpStream, handler: &Handler) -> std::io::Result<()> {
     match handler(&body) {
         Reply::Drop => Ok(()),
         Reply::Truncated(body) => {
-            write!(out, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len())?;
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            )?;
             out.write_all(&body[..body.len() / 2])?;
             out.flush()
         }

@@ -74,7 +74,8 @@ impl ReplayNode {
         let Some(block) = self.cache.block(number) else { return Value::Null };
         let mut block = block.clone();
         if p.get(1).and_then(Value::as_bool) != Some(true) {
-            let hashes: Vec<Value> = block["transactions"].as_array().into_iter().flatten().map(|t| t["hash"].clone()).collect();
+            let hashes: Vec<Value> =
+                block["transactions"].as_array().into_iter().flatten().map(|t| t["hash"].clone()).collect();
             block["transactions"] = Value::Array(hashes);
         }
         block

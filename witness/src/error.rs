@@ -57,7 +57,7 @@ pub enum WitnessError {
     #[error("{side}: account {address} appears more than once")]
     DuplicateAccount { side: StateSide, address: Address },
 
-    #[error("{side} and pre-state disagree on which accounts/slots are covered: {detail}")]
+    #[error("{side} and pre-state prove different accounts: {detail}")]
     Coverage { side: StateSide, detail: String },
 
     #[error("witness envelope: {0}")]

@@ -60,7 +60,9 @@ pub fn encode(witness: &WitnessFile, format: Format) -> Vec<u8> {
         Format::Bincode => {
             let mut out = BINCODE_MAGIC.to_vec();
             out.extend_from_slice(&witness.version.to_le_bytes());
-            out.extend(bincode::serde::encode_to_vec(witness, bincode_config()).expect("witness types always serialize"));
+            out.extend(
+                bincode::serde::encode_to_vec(witness, bincode_config()).expect("witness types always serialize"),
+            );
             out
         }
     }
@@ -90,7 +92,8 @@ pub fn decode(bytes: &[u8], path: &str) -> Result<WitnessFile, FileError> {
     if format != Some(WitnessFile::FORMAT) {
         return Err(FileError::NotAWitness { path: path.into(), reason: format!("format field is {format:?}") });
     }
-    let version = value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt(Format::Json, "no version".into()))?;
+    let version =
+        value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt(Format::Json, "no version".into()))?;
     check_version(path, version)?;
     serde_json::from_value(value).map_err(|e| corrupt(Format::Json, e.to_string()))
 }

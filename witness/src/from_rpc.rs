@@ -47,7 +47,9 @@ pub fn block_parts(block: &Value) -> Result<BlockParts, ShapeError> {
         .collect::<Result<_, _>>()?;
     let withdrawals = match obj.get("withdrawals") {
         None | Some(Value::Null) => Vec::new(),
-        Some(w) => serde_json::from_value(w.clone()).map_err(|e| ShapeError::new(&what, format!("withdrawals: {e}")))?,
+        Some(w) => {
+            serde_json::from_value(w.clone()).map_err(|e| ShapeError::new(&what, format!("withdrawals: {e}")))?
+        }
     };
     Ok(BlockParts { header, transactions, withdrawals })
 }

@@ -45,10 +45,7 @@ impl RawHeader {
     /// Keeps every scalar (string) field of an eth_getBlockBy* result; arrays (transactions,
     /// uncles, withdrawals) are captured separately.
     pub fn from_block_json(block: &serde_json::Map<String, serde_json::Value>) -> Self {
-        let fields = block
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect();
+        let fields = block.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
         Self { fields }
     }
 

@@ -45,9 +45,22 @@ pub fn verify_account(side: StateSide, state_root: B256, account: &AccountProof)
     result.map_err(|reason| WitnessError::AccountProof { side, address: account.address, reason })?;
 
     for slot in &account.storage {
-        let value = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
-        verify(account.storage_root, keccak256(slot.key), value, &slot.proof).map_err(|reason| {
-            WitnessError::StorageProof { side, address: account.address, slot: slot.key, value: slot.value, reason }
+        let path = keccak256(slot.key);
+        let encoded = alloy_rlp::encode(slot.value);
+        let result = if slot.value.is_zero() {
+            // Zero slots are absent from the trie; anvil keeps a cleared slot as a leaf holding
+            // rlp(0), which proves the same value.
+            verify(account.storage_root, path, None, &slot.proof)
+                .or_else(|absent| verify(account.storage_root, path, Some(encoded), &slot.proof).map_err(|_| absent))
+        } else {
+            verify(account.storage_root, path, Some(encoded), &slot.proof)
+        };
+        result.map_err(|reason| WitnessError::StorageProof {
+            side,
+            address: account.address,
+            slot: slot.key,
+            value: slot.value,
+            reason,
         })?;
     }
     Ok(())

@@ -70,14 +70,7 @@ impl WitnessFile {
     pub const VERSION: u32 = 1;
 
     pub fn new(chain_id: u64, block_number: u64, block_hash: B256, block: BlockWitness) -> Self {
-        Self {
-            format: Self::FORMAT.to_string(),
-            version: Self::VERSION,
-            chain_id,
-            block_number,
-            block_hash,
-            block,
-        }
+        Self { format: Self::FORMAT.to_string(), version: Self::VERSION, chain_id, block_number, block_hash, block }
     }
 }
 

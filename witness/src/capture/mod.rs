@@ -74,14 +74,14 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
         Call::new("debug_traceBlockByNumber", json!([quantity(n), {"tracer": "prestateTracer"}])),
     ];
     calls.extend((2..=window).map(|back| Call::new("eth_getBlockByNumber", json!([quantity(n - back), false]))));
-    let round1 = progress.round("block, trace, ancestors", calls.len(), |p| client.round(&calls, p))?;
-    let mut round1 = round1.into_iter();
-    let chain_id = parse_quantity(&round1.next().expect("chainId"), "eth_chainId")?;
-    let block_json = round1.next().expect("block");
-    if block_json.is_null() {
+    let round1 = progress.round("block, trace, ancestors", calls.len(), |p| client.round_each(&calls, p))?;
+    // An unknown block makes the trace fail too: say what is really wrong.
+    if matches!(&round1[1], Ok(Value::Null)) {
         return Err(CaptureError::Request(format!("the node does not know block {n}")));
     }
-    let block = from_rpc::block_parts(&block_json)?;
+    let mut round1 = round1.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter();
+    let chain_id = parse_quantity(&round1.next().expect("chainId"), "eth_chainId")?;
+    let block = from_rpc::block_parts(&round1.next().expect("block"))?;
     let header = block.header.check()?;
     let trace = round1.next().expect("trace");
     let older_ancestors: Vec<RawHeader> = round1.map(|h| from_rpc::header_only(&h)).collect::<Result<_, _>>()?;
@@ -146,7 +146,10 @@ fn proof_calls(touched: &Touched, at: u64) -> impl Iterator<Item = Call> + '_ {
 }
 
 /// Takes one proof per touched account and checks the node answered for what was asked.
-fn take_proofs(results: &mut impl Iterator<Item = Value>, touched: &Touched) -> Result<Vec<AccountProof>, CaptureError> {
+fn take_proofs(
+    results: &mut impl Iterator<Item = Value>,
+    touched: &Touched,
+) -> Result<Vec<AccountProof>, CaptureError> {
     touched
         .iter()
         .map(|(address, slots)| {
@@ -179,7 +182,8 @@ fn fetch_missing_code(
         return Ok(());
     }
     let calls: Vec<Call> = missing.iter().map(|a| Call::new("eth_getCode", json!([a, quantity(at)]))).collect();
-    for (address, code) in missing.iter().zip(progress.round("missing code", calls.len(), |p| client.round(&calls, p))?) {
+    for (address, code) in missing.iter().zip(progress.round("missing code", calls.len(), |p| client.round(&calls, p))?)
+    {
         let code: Bytes = serde_json::from_value(code)
             .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))?;
         codes.insert(keccak256(&code), code);

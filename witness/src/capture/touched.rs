@@ -38,13 +38,15 @@ pub fn from_prestate_trace(trace: &Value, tx_count: usize) -> Result<Touched, Sh
         }
         // geth wraps each result as {txHash, result}; some versions give the bare result.
         let result = item.get("result").unwrap_or(item);
-        let accounts = result.as_object().ok_or_else(|| ShapeError::new(what, format!("result {i} is not an object")))?;
+        let accounts =
+            result.as_object().ok_or_else(|| ShapeError::new(what, format!("result {i} is not an object")))?;
         for (addr, state) in accounts {
             let addr: Address = addr.parse().map_err(|e| ShapeError::new(what, format!("address {addr:?}: {e}")))?;
             let slots = touched.entry(addr).or_default();
             if let Some(storage) = state.get("storage").and_then(Value::as_object) {
                 for key in storage.keys() {
-                    let key = parse_slot(key).map_err(|e| ShapeError::new(what, format!("account {addr}: slot {key:?}: {e}")))?;
+                    let key = parse_slot(key)
+                        .map_err(|e| ShapeError::new(what, format!("account {addr}: slot {key:?}: {e}")))?;
                     slots.insert(key);
                 }
             }

@@ -30,7 +30,13 @@ pub struct RpcConfig {
 
 impl Default for RpcConfig {
     fn default() -> Self {
-        Self { max_batch: 50, concurrency: 8, timeout: Duration::from_secs(120), retries: 6, backoff: Duration::from_millis(250) }
+        Self {
+            max_batch: 50,
+            concurrency: 8,
+            timeout: Duration::from_secs(120),
+            retries: 6,
+            backoff: Duration::from_millis(250),
+        }
     }
 }
 
@@ -40,6 +46,9 @@ impl RpcConfig {
         Self { max_batch: 1, concurrency: 1, ..Self::default() }
     }
 }
+
+/// What the node said to one call.
+pub type CallResult = Result<Value, RpcError>;
 
 #[derive(Clone, Debug)]
 pub struct Call {
@@ -112,9 +121,15 @@ impl RpcClient {
         Ok(out.pop().expect("one call, one result"))
     }
 
-    /// Sends independent calls together and returns their results in order. `progress` is told
-    /// how many calls each finished batch answered.
+    /// Sends independent calls together and returns their results in order, or the first error.
+    /// `progress` is told how many calls each finished batch answered.
     pub fn round(&self, calls: &[Call], progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<Value>, RpcError> {
+        self.round_each(calls, progress)?.into_iter().collect()
+    }
+
+    /// Like [`round`](Self::round), but a call the node answered with an error does not hide the
+    /// others' results. Network failures still fail the whole round.
+    pub fn round_each(&self, calls: &[Call], progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<CallResult>, RpcError> {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
@@ -123,7 +138,7 @@ impl RpcClient {
         let workers = self.config.concurrency.clamp(1, chunks.len());
         self.counters.sequential_round_trips.fetch_add(chunks.len().div_ceil(workers) as u64, Ordering::Relaxed);
 
-        let results: Mutex<Vec<Option<Vec<Value>>>> = Mutex::new(vec![None; chunks.len()]);
+        let results: Mutex<Vec<Option<Vec<CallResult>>>> = Mutex::new((0..chunks.len()).map(|_| None).collect());
         let next = AtomicUsize::new(0);
         let failure: Mutex<Option<RpcError>> = Mutex::new(None);
         std::thread::scope(|s| {
@@ -152,7 +167,7 @@ impl RpcClient {
         Ok(results.into_inner().unwrap().into_iter().flat_map(|r| r.expect("every chunk answered")).collect())
     }
 
-    fn send_with_retries(&self, chunk: &[Call]) -> Result<Vec<Value>, RpcError> {
+    fn send_with_retries(&self, chunk: &[Call]) -> Result<Vec<CallResult>, RpcError> {
         let mut attempt = 0;
         loop {
             match self.send(chunk) {
@@ -165,15 +180,27 @@ impl RpcClient {
                     std::thread::sleep(wait);
                     attempt += 1;
                 }
-                Err(e) if e.is_transient() => return Err(RpcError::GaveUp { attempts: attempt + 1, last: Box::new(e) }),
+                Err(e) if e.is_transient() => {
+                    return Err(RpcError::GaveUp { attempts: attempt + 1, last: Box::new(e) })
+                }
                 Err(e) => return Err(e),
             }
         }
     }
 
-    fn send(&self, chunk: &[Call]) -> Result<Vec<Value>, RpcError> {
+    /// One attempt at a chunk. A transient error of any one call fails the attempt, so that the
+    /// chunk is retried; other node errors are handed back per call.
+    fn send(&self, chunk: &[Call]) -> Result<Vec<CallResult>, RpcError> {
+        let results = self.send_attempt(chunk)?;
+        match results.iter().position(|r| r.as_ref().is_err_and(RpcError::is_transient)) {
+            Some(i) => Err(results.into_iter().nth(i).expect("found").expect_err("is an error")),
+            None => Ok(results),
+        }
+    }
+
+    fn send_attempt(&self, chunk: &[Call]) -> Result<Vec<CallResult>, RpcError> {
         if chunk.len() == 1 || self.no_batches.load(Ordering::Relaxed) {
-            return chunk.iter().map(|c| self.send_one(c)).collect();
+            return self.send_singly(chunk);
         }
         let body: Vec<Value> = chunk
             .iter()
@@ -186,15 +213,21 @@ impl RpcClient {
                 let answer = truncate(&Value::Object(obj).to_string());
                 tracing::warn!(%answer, "the node refused a batch request; sending calls one by one");
                 self.no_batches.store(true, Ordering::Relaxed);
-                chunk.iter().map(|c| self.send_one(c)).collect()
+                self.send_singly(chunk)
             }
             other => Err(RpcError::BadResponse(format!("batch answered with {}", truncate(&other.to_string())))),
         }
     }
 
-    fn send_one(&self, call: &Call) -> Result<Value, RpcError> {
-        let answer = self.post(&json!({"jsonrpc": "2.0", "id": 0, "method": call.method, "params": call.params}))?;
-        item_result(call, answer)
+    fn send_singly(&self, chunk: &[Call]) -> Result<Vec<CallResult>, RpcError> {
+        chunk
+            .iter()
+            .map(|call| {
+                let answer =
+                    self.post(&json!({"jsonrpc": "2.0", "id": 0, "method": call.method, "params": call.params}))?;
+                Ok(item_result(call, answer))
+            })
+            .collect()
     }
 
     fn post(&self, body: &Value) -> Result<Value, RpcError> {
@@ -219,24 +252,30 @@ impl RpcClient {
             let body = truncate(String::from_utf8_lossy(&bytes).trim());
             return Err(RpcError::Http { status, body, retry_after });
         }
-        serde_json::from_slice(&bytes).map_err(|e| RpcError::BadResponse(format!("not JSON ({e}), {} bytes", bytes.len())))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| RpcError::BadResponse(format!("not JSON ({e}), {} bytes", bytes.len())))
     }
 }
 
-fn match_batch(chunk: &[Call], items: Vec<Value>) -> Result<Vec<Value>, RpcError> {
+fn match_batch(chunk: &[Call], items: Vec<Value>) -> Result<Vec<CallResult>, RpcError> {
     let mut by_id: Vec<Option<Value>> = vec![None; chunk.len()];
     for item in items {
         let id = item.get("id").and_then(Value::as_u64).map(|i| i as usize);
         match id {
             Some(i) if i < chunk.len() && by_id[i].is_none() => by_id[i] = Some(item),
-            _ => return Err(RpcError::BadResponse(format!("batch answer with unexpected id: {}", truncate(&item.to_string())))),
+            _ => {
+                return Err(RpcError::BadResponse(format!(
+                    "batch answer with unexpected id: {}",
+                    truncate(&item.to_string())
+                )))
+            }
         }
     }
     let answered = by_id.iter().filter(|v| v.is_some()).count();
     if answered != chunk.len() {
         return Err(RpcError::BadResponse(format!("batch of {} calls got {answered} answers", chunk.len())));
     }
-    chunk.iter().zip(by_id).map(|(call, item)| item_result(call, item.expect("counted"))).collect()
+    Ok(chunk.iter().zip(by_id).map(|(call, item)| item_result(call, item.expect("counted"))).collect())
 }
 
 fn item_result(call: &Call, mut answer: Value) -> Result<Value, RpcError> {

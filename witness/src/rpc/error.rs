@@ -57,7 +57,10 @@ impl RpcError {
         let m = message.to_ascii_lowercase();
         let method = method.to_string();
         if method.starts_with("debug_")
-            && (code == -32601 || m.contains("method not found") || m.contains("does not exist") || m.contains("not available"))
+            && (code == -32601
+                || m.contains("method not found")
+                || m.contains("does not exist")
+                || m.contains("not available"))
         {
             return RpcError::MissingDebugNamespace { method, message };
         }

@@ -117,7 +117,7 @@ impl ReplayNode {
 
     fn proof(&self, p: &[Value]) -> RpcResult {
         let addr = p.first().and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-        let number = number_param(p, 2)?;
+        let number = self.block_param(p, 2)?;
         let recorded = self
             .cache
             .proofs_at(number)
@@ -145,10 +145,22 @@ impl ReplayNode {
 
     fn code(&self, p: &[Value]) -> RpcResult {
         let addr = p.first().and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-        let number = number_param(p, 1)?;
+        let number = self.block_param(p, 1)?;
         self.code_at(number, &addr)
             .map(|c| json!(c))
             .ok_or((-32000, format!("replay: no code of {addr} recorded at block {number}")))
+    }
+
+    /// A block number, or an EIP-1898 `{"blockHash": ...}` of a recorded block.
+    fn block_param(&self, p: &[Value], i: usize) -> Result<u64, (i64, String)> {
+        match p.get(i).and_then(|v| v.get("blockHash")).and_then(Value::as_str) {
+            Some(hash) => self
+                .by_hash
+                .get(&hash.to_ascii_lowercase())
+                .copied()
+                .ok_or((-32000, format!("replay: block {hash} not recorded"))),
+            None => number_param(p, i),
+        }
     }
 
     fn code_at(&self, number: u64, addr: &str) -> Option<&str> {

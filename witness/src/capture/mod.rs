@@ -96,11 +96,13 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
         "block fetched and traced"
     );
 
-    // Round 2: the parent by hash, proofs before and after, and code.
+    // Round 2: the parent by hash, proofs before and after, and code. State is asked for by block
+    // hash (EIP-1898), so that a reorg between the rounds cannot mix two blocks' data.
+    let (parent_at, block_at) = (at_hash(header.header.parent_hash), at_hash(header.hash));
     let mut calls = vec![Call::new("eth_getBlockByHash", json!([header.header.parent_hash, false]))];
-    calls.extend(proof_calls(&touched, n - 1));
-    calls.extend(proof_calls(&touched, n));
-    calls.extend(touched.keys().map(|a| Call::new("eth_getCode", json!([a, quantity(n - 1)]))));
+    calls.extend(proof_calls(&touched, &parent_at));
+    calls.extend(proof_calls(&touched, &block_at));
+    calls.extend(touched.keys().map(|a| Call::new("eth_getCode", json!([a, parent_at]))));
     let round2 = progress.round("proofs and code", calls.len(), |p| client.round(&calls, p))?;
     let mut round2 = round2.into_iter();
     let parent = from_rpc::header_only(&round2.next().expect("parent"))?;
@@ -114,7 +116,7 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
             codes.insert(keccak256(&code), code);
         }
     }
-    fetch_missing_code(client, progress, n - 1, &pre_state, &mut codes)?;
+    fetch_missing_code(client, progress, &parent_at, &pre_state, &mut codes)?;
 
     let mut ancestors = vec![parent];
     ancestors.extend(older_ancestors);
@@ -138,10 +140,14 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
     Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })
 }
 
-fn proof_calls(touched: &Touched, at: u64) -> impl Iterator<Item = Call> + '_ {
+fn at_hash(hash: B256) -> Value {
+    json!({ "blockHash": hash })
+}
+
+fn proof_calls<'a>(touched: &'a Touched, at: &'a Value) -> impl Iterator<Item = Call> + 'a {
     touched.iter().map(move |(address, slots)| {
         let keys: Vec<String> = slots.iter().map(|k| k.to_string()).collect();
-        Call::new("eth_getProof", json!([address, keys, quantity(at)]))
+        Call::new("eth_getProof", json!([address, keys, at]))
     })
 }
 
@@ -172,7 +178,7 @@ fn take_proofs(
 fn fetch_missing_code(
     client: &RpcClient,
     progress: &Progress,
-    at: u64,
+    at: &Value,
     pre_state: &[AccountProof],
     codes: &mut BTreeMap<B256, Bytes>,
 ) -> Result<(), CaptureError> {
@@ -181,7 +187,7 @@ fn fetch_missing_code(
     if missing.is_empty() {
         return Ok(());
     }
-    let calls: Vec<Call> = missing.iter().map(|a| Call::new("eth_getCode", json!([a, quantity(at)]))).collect();
+    let calls: Vec<Call> = missing.iter().map(|a| Call::new("eth_getCode", json!([a, at]))).collect();
     for (address, code) in missing.iter().zip(progress.round("missing code", calls.len(), |p| client.round(&calls, p))?)
     {
         let code: Bytes = serde_json::from_value(code)

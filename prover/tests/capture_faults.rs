@@ -65,22 +65,17 @@ fn a_node_that_refuses_batches_is_asked_one_call_at_a_time() {
     assert!(stats.http_requests > stats.calls, "{stats:?}");
 }
 
+/// A proxy that corrupts every eth_getProof answer: the first proof (or slot) in it, which is the
+/// first touched account's (with storage) before the block.
+fn corrupting_proofs(s: &Setup, fault: Fault) -> FaultProxy {
+    FaultProxy::start(&s.anvil.url, move |_, req| if calls(req, "eth_getProof") { fault.clone() } else { Fault::Pass })
+        .unwrap()
+}
+
 #[test]
 fn a_wrong_balance_is_refused_naming_the_account() {
     let s = setup();
-    let proxy =
-        FaultProxy::start(
-            &s.anvil.url,
-            |_, req| {
-                if calls(req, "eth_getProof") {
-                    Fault::CorruptBalance
-                } else {
-                    Fault::Pass
-                }
-            },
-        )
-        .unwrap();
-    // The proxy corrupts the first proof it passes on: the first touched account's, before the block.
+    let proxy = corrupting_proofs(&s, Fault::CorruptBalance);
     let first = run(&s.anvil.url, s.block, fast_retries()).0.unwrap().block.pre_state[0].address;
     match run(proxy.url(), s.block, fast_retries()).0 {
         Err(e @ CaptureError::Inconsistent(WitnessError::AccountProof { side: StateSide::Pre, address, .. })) => {
@@ -94,18 +89,9 @@ fn a_wrong_balance_is_refused_naming_the_account() {
 #[test]
 fn a_wrong_slot_value_is_refused_naming_the_slot_through_the_cli() {
     let s = setup();
-    let proxy =
-        FaultProxy::start(
-            &s.anvil.url,
-            |_, req| {
-                if calls(req, "eth_getProof") {
-                    Fault::CorruptSlot
-                } else {
-                    Fault::Pass
-                }
-            },
-        )
-        .unwrap();
+    let proxy = corrupting_proofs(&s, Fault::CorruptSlot);
+    let clean = run(&s.anvil.url, s.block, fast_retries()).0.unwrap();
+    let victim = clean.block.pre_state.iter().find(|a| !a.storage.is_empty()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.json");
     let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
@@ -115,7 +101,8 @@ fn a_wrong_slot_value_is_refused_naming_the_slot_through_the_cli() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("slot 0x") && stderr.contains("does not check"), "{stderr}");
+    let named = format!("account {}, slot {}", victim.address, victim.storage[0].key);
+    assert!(stderr.contains(&named) && stderr.contains("does not check"), "expected {named:?} in {stderr}");
     assert!(!path.exists(), "no witness file after a failed capture");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file left");
 }

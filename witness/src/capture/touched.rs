@@ -87,3 +87,57 @@ fn slot(index: u64) -> B256 {
 pub fn slot_count(touched: &Touched) -> usize {
     touched.values().map(BTreeSet::len).sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merges_per_transaction_results_in_both_shapes() {
+        let trace = json!([
+            {"txHash": "0x01", "result": {"0x00000000000000000000000000000000000000aa": {"balance": "0x1", "storage": {"0x01": "0x02"}}}},
+            {"0x00000000000000000000000000000000000000aa": {"storage": {"0x0000000000000000000000000000000000000000000000000000000000000003": "0x0"}},
+             "0x00000000000000000000000000000000000000bb": {"balance": "0x0"}}
+        ]);
+        let t = from_prestate_trace(&trace, 2).unwrap();
+        let aa: Address = "0x00000000000000000000000000000000000000aa".parse().unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[&aa].iter().copied().collect::<Vec<_>>(), vec![slot(1), slot(3)], "short keys are padded");
+    }
+
+    #[test]
+    fn refuses_traces_that_do_not_fit_the_block() {
+        assert!(from_prestate_trace(&json!([{}]), 2).unwrap_err().to_string().contains("1 results for a block of 2"));
+        let failed = json!([{"txHash": "0x01", "error": "execution timeout"}]);
+        assert!(from_prestate_trace(&failed, 1).unwrap_err().to_string().contains("execution timeout"));
+        assert!(from_prestate_trace(&json!({"not": "a list"}), 0).is_err());
+        assert!(from_prestate_trace(&json!([{"0xnope": {}}]), 1).is_err());
+    }
+
+    #[test]
+    fn adds_fee_recipient_withdrawals_and_fork_system_contracts() {
+        let mut header = Header { number: 100, timestamp: 8191 * 3 + 5, ..Header::default() };
+        let recipient = Address::with_last_byte(7);
+        let withdrawal = Withdrawal { address: Address::with_last_byte(9), ..Withdrawal::default() };
+        let mut t = Touched::new();
+        add_block_level(&mut t, &header, std::slice::from_ref(&withdrawal));
+        assert_eq!(t.len(), 2, "pre-Cancun: fee recipient (zero here) and the withdrawal");
+        assert!(t.contains_key(&Address::ZERO) && t.contains_key(&withdrawal.address));
+
+        header.beneficiary = recipient;
+        header.parent_beacon_block_root = Some(B256::ZERO);
+        let mut t = Touched::new();
+        add_block_level(&mut t, &header, &[]);
+        assert_eq!(t[&BEACON_ROOTS].iter().copied().collect::<Vec<_>>(), vec![slot(5), slot(5 + 8191)]);
+        assert!(!t.contains_key(&HISTORY_STORAGE));
+
+        header.requests_hash = Some(B256::ZERO);
+        let mut t = Touched::new();
+        add_block_level(&mut t, &header, &[]);
+        assert!(t[&HISTORY_STORAGE].contains(&slot(99)));
+        assert_eq!(t[&WITHDRAWAL_REQUESTS].len(), 4);
+        assert_eq!(t[&CONSOLIDATION_REQUESTS].len(), 4);
+        assert!(t.contains_key(&recipient));
+    }
+}

@@ -79,3 +79,35 @@ impl RpcError {
         RpcError::Node { method, code, message }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RpcError;
+
+    #[test]
+    fn node_errors_are_classified() {
+        let e = RpcError::from_node(
+            "debug_traceBlockByNumber",
+            -32601,
+            "the method does not exist/is not available".into(),
+        );
+        assert!(matches!(e, RpcError::MissingDebugNamespace { .. }));
+        let e = RpcError::from_node("eth_getProof", -32000, "missing trie node abc (path )".into());
+        assert!(matches!(e, RpcError::MissingHistory { .. }));
+        let e = RpcError::from_node("eth_getProof", -32000, "historical state abc is not available".into());
+        assert!(matches!(e, RpcError::MissingHistory { .. }));
+        // A method-not-found outside the debug namespace is just a node error.
+        let e = RpcError::from_node("eth_getProof", -32601, "method not found".into());
+        assert!(matches!(e, RpcError::Node { .. }) && !e.is_transient());
+    }
+
+    #[test]
+    fn only_passing_troubles_are_retried() {
+        let http = |status| RpcError::Http { status, body: String::new(), retry_after: None };
+        assert!(http(429).is_transient() && http(500).is_transient() && http(503).is_transient());
+        assert!(!http(400).is_transient() && !http(401).is_transient() && !http(404).is_transient());
+        assert!(RpcError::from_node("eth_getProof", -32005, "limit exceeded".into()).is_transient());
+        assert!(RpcError::from_node("eth_call", 0, "Too Many Requests".into()).is_transient());
+        assert!(RpcError::BadResponse("cut short".into()).is_transient());
+    }
+}

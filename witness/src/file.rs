@@ -7,7 +7,7 @@ use crate::types::WitnessFile;
 /// bincode files start with this, then the format version as u32 little-endian.
 pub const BINCODE_MAGIC: &[u8; 8] = b"ETHWIT\0\0";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
     Bincode,

@@ -1,12 +1,12 @@
-//! Captures a block's witness over JSON-RPC in a fixed number of rounds (two, a third only when a
-//! node's trace left out some contract's code), then checks it before handing it back.
+//! Captures a block's witness over JSON-RPC in two rounds of concurrent batched calls, then checks
+//! it before handing it back.
 
 mod progress;
 pub mod touched;
 
 use std::{collections::BTreeMap, time::Instant};
 
-use alloy_primitives::{keccak256, Address, Bytes, B256};
+use alloy_primitives::{keccak256, Bytes, B256};
 use serde_json::{json, Value};
 
 use crate::{
@@ -116,7 +116,6 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
             codes.insert(keccak256(&code), code);
         }
     }
-    fetch_missing_code(client, progress, &parent_at, &pre_state, &mut codes)?;
 
     let mut ancestors = vec![parent];
     ancestors.extend(older_ancestors);
@@ -172,29 +171,6 @@ fn take_proofs(
             Ok(proof)
         })
         .collect()
-}
-
-/// A trace may omit a contract's code; its proof's codeHash is what counts.
-fn fetch_missing_code(
-    client: &RpcClient,
-    progress: &Progress,
-    at: &Value,
-    pre_state: &[AccountProof],
-    codes: &mut BTreeMap<B256, Bytes>,
-) -> Result<(), CaptureError> {
-    let missing: Vec<Address> =
-        pre_state.iter().filter(|a| a.has_code() && !codes.contains_key(&a.code_hash)).map(|a| a.address).collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let calls: Vec<Call> = missing.iter().map(|a| Call::new("eth_getCode", json!([a, at]))).collect();
-    for (address, code) in missing.iter().zip(progress.round("missing code", calls.len(), |p| client.round(&calls, p))?)
-    {
-        let code: Bytes = serde_json::from_value(code)
-            .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))?;
-        codes.insert(keccak256(&code), code);
-    }
-    Ok(())
 }
 
 fn parse_quantity(v: &Value, what: &str) -> Result<u64, ShapeError> {

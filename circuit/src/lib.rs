@@ -5,6 +5,7 @@ pub mod block_state;
 pub mod layout;
 pub mod mock;
 pub mod mpt_input;
+pub mod params;
 
 pub use block_state::BlockStateCircuit;
 pub use layout::{chunks, instances, CapacityClass, Chunk};

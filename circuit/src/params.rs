@@ -1,0 +1,138 @@
+//! KZG parameters (BN254) in halo2's RawBytes layout, the layout of the public `kzg_bn254_{k}.srs`
+//! files: k as u32 LE, 2^k G1 points, 2^k Lagrange G1 points, two G2 points.
+//!
+//! Development parameters come from a fixed, public seed: anyone can forge proofs against them.
+//! They are INSECURE, named `kzg_bn254_{k}.insecure-dev.srs`, and recognised as such wherever
+//! they are loaded, whatever their file name.
+
+use std::{
+    fs::File,
+    io::{BufReader, BufWriter, Read},
+    path::{Path, PathBuf},
+};
+
+use axiom_eth::halo2_proofs::{
+    arithmetic::Field as _,
+    halo2curves::{
+        bn256::{Bn256, Fr, G1Affine},
+        group::Curve,
+    },
+    poly::{
+        commitment::{Params, ParamsProver},
+        kzg::commitment::ParamsKZG,
+    },
+    SerdeFormat,
+};
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+
+/// The public seed of development parameters. Public means insecure.
+pub const INSECURE_DEV_SEED: [u8; 32] = *b"insecure dev params: public seed";
+
+const G1_BYTES: u64 = 64;
+const G2_BYTES: u64 = 128;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not KZG params for k = {k}: {len} bytes, the RawBytes layout needs {expected}")]
+    BadLength { path: PathBuf, k: u32, len: u64, expected: u64 },
+    #[error("{path}: params for k = {found}, but k = {needed} is needed (a larger file can be downsized, a smaller one cannot)")]
+    TooSmall { path: PathBuf, found: u32, needed: u32 },
+    #[error("{path}: header says k = {k}, which is not a KZG params file")]
+    BadK { path: PathBuf, k: u32 },
+    #[error("no kzg_bn254_{{k}}.srs with k >= {needed} in {dir}")]
+    NotFound { dir: PathBuf, needed: u32 },
+}
+
+/// Params ready for a circuit of size k, and where they came from.
+pub struct LoadedParams {
+    pub params: ParamsKZG<Bn256>,
+    pub path: PathBuf,
+    /// k of the file before downsizing.
+    pub file_k: u32,
+    pub insecure_dev: bool,
+}
+
+pub fn file_name(k: u32) -> String {
+    format!("kzg_bn254_{k}.srs")
+}
+
+pub fn dev_file_name(k: u32) -> String {
+    format!("kzg_bn254_{k}.insecure-dev.srs")
+}
+
+/// Byte length of a RawBytes params file for k.
+pub fn expected_len(k: u32) -> u64 {
+    4 + (2 * G1_BYTES << k) + 2 * G2_BYTES
+}
+
+/// The insecure development params for k.
+pub fn generate_insecure_dev(k: u32) -> ParamsKZG<Bn256> {
+    ParamsKZG::setup(k, ChaCha20Rng::from_seed(INSECURE_DEV_SEED))
+}
+
+/// Are these params the development ones? `setup` draws its secret first from the seeded RNG;
+/// the second G1 point is that secret times the generator.
+pub fn is_insecure_dev(params: &ParamsKZG<Bn256>) -> bool {
+    let secret = Fr::random(ChaCha20Rng::from_seed(INSECURE_DEV_SEED));
+    let g = params.get_g();
+    g.len() > 1 && g[1] == (G1Affine::generator() * secret).to_affine()
+}
+
+/// Loads params for a circuit of size `k` from a file, or from the smallest fitting
+/// `kzg_bn254_{j}.srs` (then `.insecure-dev.srs`) in a directory; downsizes a larger file.
+pub fn load(path: &Path, k: u32) -> Result<LoadedParams, ParamsError> {
+    let file = if path.is_dir() { find_in_dir(path, k)? } else { path.to_path_buf() };
+    let io = |source| ParamsError::Io { path: file.clone(), source };
+    let len = std::fs::metadata(&file).map_err(io)?.len();
+    let mut reader = BufReader::new(File::open(&file).map_err(io)?);
+    let mut head = [0u8; 4];
+    reader.read_exact(&mut head).map_err(io)?;
+    let file_k = u32::from_le_bytes(head);
+    if file_k == 0 || file_k > 28 {
+        return Err(ParamsError::BadK { path: file, k: file_k });
+    }
+    if len != expected_len(file_k) {
+        return Err(ParamsError::BadLength { path: file, k: file_k, len, expected: expected_len(file_k) });
+    }
+    if file_k < k {
+        return Err(ParamsError::TooSmall { path: file, found: file_k, needed: k });
+    }
+    let mut reader = BufReader::new(File::open(&file).map_err(io)?);
+    let mut params = ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytes).map_err(io)?;
+    if file_k > k {
+        params.downsize(k);
+    }
+    let insecure_dev = is_insecure_dev(&params);
+    if insecure_dev {
+        tracing::warn!(path = %file.display(), "using INSECURE development KZG params (public seed): proofs made with them prove nothing");
+    }
+    Ok(LoadedParams { params, path: file, file_k, insecure_dev })
+}
+
+fn find_in_dir(dir: &Path, k: u32) -> Result<PathBuf, ParamsError> {
+    for j in k..=28 {
+        for name in [file_name(j), dev_file_name(j)] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(ParamsError::NotFound { dir: dir.to_path_buf(), needed: k })
+}
+
+/// Writes params atomically (temporary file, then rename).
+pub fn write(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), ParamsError> {
+    let io = |source| ParamsError::Io { path: path.to_path_buf(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    {
+        let mut out = BufWriter::new(tmp.as_file());
+        params.write_custom(&mut out, SerdeFormat::RawBytes).map_err(io)?;
+        std::io::Write::flush(&mut out).map_err(io)?;
+    }
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job on a local anvil: installs anvil (into .tools/),
-# builds prover_cmd (release), starts anvil, makes a block with a transfer, a contract creation,
-# storage writes and a slot clear, captures its witness and prints its summary.
+# Sets everything up and runs the main job on a local anvil: installs anvil (into .tools/), builds
+# prover_cmd (release), starts anvil, makes a small block (one storage clear: two accounts and one
+# slot touched), captures its witness, writes INSECURE development KZG params, proves the witness
+# and verifies the proof. Everything it writes goes to run-local/ (keys are cached there, so a
+# second run skips key generation).
 #
-#   scripts/run-local.sh [witness file]      (default: witness.json)
+#   scripts/run-local.sh                     # about 4 minutes on 2 cores, the first time
+#   HARDFORK=cancun KIND=mixed scripts/run-local.sh   # any anvil hardfork; mixed: 5 txs, ~30 min
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-out=${1:-witness.json}
+hardfork=${HARDFORK:-shanghai}
+kind=${KIND:-small}
+out=run-local
+mkdir -p "$out"
 
 scripts/install-test-deps.sh
-cargo build --release -p prover -p testkit --bins
+cargo build --release -p cli -p testkit --bins
+bin=target/release
 
 anvil=.tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$anvil" --host 127.0.0.1 --port "$port" --silent &
+"$anvil" --host 127.0.0.1 --port "$port" --hardfork "$hardfork" --silent &
 anvil_pid=$!
 trap 'kill $anvil_pid 2>/dev/null || true' EXIT
 rpc="http://127.0.0.1:$port"
@@ -24,7 +31,17 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-block=$(target/release/make_blocks --rpc "$rpc")
-echo "made block $block on anvil at $rpc"
-target/release/prover_cmd witness_capture -b "$block" -r "$rpc" -w "$out"
-target/release/prover_cmd witness_inspect "$out"
+block=$("$bin/make_blocks" --rpc "$rpc" --kind "$kind")
+echo "== made block $block ($kind, hardfork $hardfork) on anvil at $rpc"
+"$bin/prover_cmd" witness_capture -b "$block" -r "$rpc" -w "$out/witness.json"
+"$bin/prover_cmd" witness_inspect "$out/witness.json"
+
+echo "== INSECURE development params (public seed; for local runs only)"
+params=$("$bin/prover_cmd" -q params --class micro -o "$out/params")
+echo "$params"
+
+echo "== proving"
+"$bin/prover_cmd" offline_prover -k "$out/params" -w "$out/witness.json" -p "$out/proof.json" --keys-dir "$out/keys"
+
+echo "== verifying"
+"$bin/prover_cmd" verifier -k "$out/params" -p "$out/proof.json" -w "$out/witness.json" --keys-dir "$out/keys"

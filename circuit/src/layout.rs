@@ -1,61 +1,15 @@
-//! Fixed circuit shapes ("capacity classes"), the split of a witness into chunks that fit one, and
-//! the public instances a chunk's proof must carry, computed natively from the witness.
+//! The split of a witness into chunks that fit one capacity class, and the public instances a
+//! chunk's proof must carry, computed natively from the witness.
 
-use alloy_primitives::{keccak256, Address, B256, U256};
-use alloy_rlp::Decodable;
-use alloy_trie::{TrieAccount, EMPTY_ROOT_HASH};
-use axiom_eth::{halo2curves::bn256::Fr, mpt::MPTInput};
-use serde::{Deserialize, Serialize};
+use alloy_primitives::{keccak256, Address, B256};
+use alloy_trie::EMPTY_ROOT_HASH;
+use axiom_eth::mpt::MPTInput;
 use witness::{CheckedWitness, WitnessFile};
 
-use crate::mpt_input::{mpt_input, ProofShape, ProofShapeError, EMPTY_ACCOUNT_RLP, EMPTY_SLOT_RLP};
-
-/// Bytes absorbed per keccak_f permutation.
-const KECCAK_RATE: usize = 136;
-/// The largest RLP a trie node can have (a full branch).
-const MAX_NODE_BYTES: usize = 532;
-
-/// One fixed circuit shape: how many account proofs and storage proofs a chunk holds, and how deep
-/// they may be. A circuit of one class always has the same verifying key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CapacityClass {
-    pub accounts: usize,
-    pub slots: usize,
-    pub account_depth: usize,
-    pub storage_depth: usize,
-}
-
-impl CapacityClass {
-    /// One account and two slots: tests and small blocks.
-    pub const TINY: CapacityClass = CapacityClass { accounts: 1, slots: 2, account_depth: 14, storage_depth: 10 };
-    /// Four accounts and eight slots.
-    pub const SMALL: CapacityClass = CapacityClass { accounts: 4, slots: 8, account_depth: 14, storage_depth: 10 };
-
-    pub fn account_shape(&self) -> ProofShape {
-        ProofShape { max_depth: self.account_depth, value_max_bytes: 90 }
-    }
-
-    pub fn storage_shape(&self) -> ProofShape {
-        ProofShape { max_depth: self.storage_depth, value_max_bytes: 33 }
-    }
-
-    /// keccak_f permutations a full chunk may need: both headers, every key hash, every node.
-    pub fn keccak_capacity(&self) -> usize {
-        let f = |bytes: usize| bytes / KECCAK_RATE + 1;
-        let node = f(MAX_NODE_BYTES);
-        2 * f(crate::block_state::header_max_len())
-            + self.accounts * (1 + self.account_depth * node)
-            + self.slots * (1 + self.storage_depth * node)
-    }
-
-    /// Number of public instances (before the keccak commitment the circuit appends).
-    pub fn num_instances(&self) -> usize {
-        2 + self.accounts * ACCOUNT_INSTANCES + self.slots * SLOT_INSTANCES
-    }
-}
-
-pub const ACCOUNT_INSTANCES: usize = 8;
-pub const SLOT_INSTANCES: usize = 6;
+use crate::{
+    class::CapacityClass,
+    mpt_input::{mpt_input, ProofShapeError, EMPTY_ACCOUNT_RLP, EMPTY_SLOT_RLP},
+};
 
 #[derive(Clone, Debug)]
 pub struct ChunkAccount {
@@ -80,6 +34,26 @@ pub struct Chunk {
     pub parent_rlp: Vec<u8>,
     pub accounts: Vec<ChunkAccount>,
     pub slots: Vec<ChunkSlot>,
+}
+
+impl Chunk {
+    /// A chunk of the class's shape with placeholder contents, for key generation (keys depend on
+    /// the shape only): the default header, absent accounts and padding slots.
+    pub fn template(class: CapacityClass) -> Chunk {
+        let header_rlp = alloy_rlp::encode(alloy_consensus::Header::default());
+        let account = ChunkAccount {
+            address: Address::ZERO,
+            proof: mpt_input(EMPTY_ROOT_HASH, keccak256(Address::ZERO), &[], class.account_shape(), &EMPTY_ACCOUNT_RLP)
+                .expect("an empty proof always has a shape"),
+        };
+        Chunk {
+            class,
+            parent_rlp: header_rlp.clone(),
+            header_rlp,
+            accounts: vec![account; class.accounts],
+            slots: vec![padding_slot(class); class.slots],
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,45 +155,21 @@ pub fn padding_slot(class: CapacityClass) -> ChunkSlot {
     ChunkSlot { account: class.accounts, key: B256::ZERO, proof }
 }
 
-fn decode_account(rlp: &[u8]) -> Option<TrieAccount> {
-    TrieAccount::decode(&mut &rlp[..]).ok()
-}
-
-fn hi_lo(word: B256) -> [Fr; 2] {
-    let hi = u128::from_be_bytes(word[..16].try_into().expect("16 bytes"));
-    let lo = u128::from_be_bytes(word[16..].try_into().expect("16 bytes"));
-    [u128_to_fr(hi), u128_to_fr(lo)]
-}
-
-fn u128_to_fr(x: u128) -> Fr {
-    Fr::from_raw([x as u64, (x >> 64) as u64, 0, 0])
-}
-
-fn small_uint(value: U256) -> Fr {
-    let bytes: [u8; 32] = value.to_be_bytes();
-    bytes.iter().fold(Fr::from(0u64), |acc, b| acc * Fr::from(256u64) + Fr::from(*b as u64))
-}
-
-/// The public instances a proof of `chunk` carries (without the keccak commitment): the block hash,
-/// then per account (address, is_empty, nonce, balance, storageRoot, codeHash), then per slot
-/// (account index, slot, is_empty, value). Hashes are split into 128-bit halves.
-pub fn instances(chunk: &Chunk, block_hash: B256) -> Vec<Fr> {
-    let mut out = hi_lo(block_hash).to_vec();
-    for a in &chunk.accounts {
-        let account = decode_account(&a.proof.value).unwrap_or_default();
-        out.push(small_uint(U256::from_be_slice(a.address.as_slice())));
-        out.push(Fr::from(a.proof.slot_is_empty as u64));
-        out.push(Fr::from(account.nonce));
-        out.push(small_uint(account.balance));
-        out.extend(hi_lo(account.storage_root));
-        out.extend(hi_lo(account.code_hash));
+/// The class that proves a witness at the least cost (chunks times the cost of one), among those
+/// whose depth limits fit every proof; with its chunks.
+pub fn cheapest_class(w: &WitnessFile, checked: &CheckedWitness) -> Result<(CapacityClass, Vec<Chunk>), LayoutError> {
+    let mut best: Option<(CapacityClass, Vec<Chunk>)> = None;
+    let mut last_error = None;
+    for class in CapacityClass::all() {
+        match chunks(w, checked, class) {
+            Ok(c) => {
+                let cost = |(class, c): &(CapacityClass, Vec<Chunk>)| c.len() as u64 * class.relative_cost();
+                if best.as_ref().is_none_or(|b| cost(&(class, c.clone())) < cost(b)) {
+                    best = Some((class, c));
+                }
+            }
+            Err(e) => last_error = Some(e),
+        }
     }
-    for s in &chunk.slots {
-        let value = U256::decode(&mut &s.proof.value[..]).unwrap_or_default();
-        out.push(Fr::from(s.account as u64));
-        out.extend(hi_lo(s.key));
-        out.push(Fr::from(s.proof.slot_is_empty as u64));
-        out.extend(hi_lo(B256::from(value)));
-    }
-    out
+    best.ok_or_else(|| last_error.expect("at least one class"))
 }

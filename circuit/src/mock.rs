@@ -1,4 +1,5 @@
-//! Runs a chunk through halo2's MockProver: every constraint checked, no proof made. For tests.
+//! Runs a chunk through halo2's MockProver at its class's size: every constraint checked, no
+//! proof made. For tests.
 
 use axiom_eth::{
     halo2_base::gates::circuit::CircuitBuilderStage,
@@ -18,7 +19,8 @@ pub struct MockRun {
     pub satisfied: Result<(), String>,
 }
 
-pub fn mock_prove(chunk: &Chunk, k: u32) -> MockRun {
+pub fn mock_prove(chunk: &Chunk) -> MockRun {
+    let k = chunk.class.k;
     let mut params = EthCircuitParams::default().rlc;
     params.base.k = k as usize;
     let capacity = chunk.class.keccak_capacity();

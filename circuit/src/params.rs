@@ -7,7 +7,7 @@
 
 use std::{
     fs::File,
-    io::{BufReader, BufWriter, Read},
+    io::{BufReader, Read},
     path::{Path, PathBuf},
 };
 
@@ -64,7 +64,7 @@ pub fn dev_file_name(k: u32) -> String {
 
 /// Byte length of a RawBytes params file for k.
 pub fn expected_len(k: u32) -> u64 {
-    4 + (2 * G1_BYTES << k) + 2 * G2_BYTES
+    4 + ((2 * G1_BYTES) << k) + 2 * G2_BYTES
 }
 
 /// The insecure development params for k.
@@ -125,14 +125,6 @@ fn find_in_dir(dir: &Path, k: u32) -> Result<PathBuf, ParamsError> {
 
 /// Writes params atomically (temporary file, then rename).
 pub fn write(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), ParamsError> {
-    let io = |source| ParamsError::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    {
-        let mut out = BufWriter::new(tmp.as_file());
-        params.write_custom(&mut out, SerdeFormat::RawBytes).map_err(io)?;
-        std::io::Write::flush(&mut out).map_err(io)?;
-    }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    witness::file::write_atomic_with(path, |mut out| params.write_custom(&mut out, SerdeFormat::RawBytes))
+        .map_err(|source| ParamsError::Io { path: path.to_path_buf(), source })
 }

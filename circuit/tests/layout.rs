@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use alloy_primitives::{Address, B256};
-use circuit::{chunks, instances, layout::padding_slot, CapacityClass};
+use circuit::{chunks, instances, layout::padding_slot, public_values, CapacityClass};
 use testkit::{fixtures::ZethCache, replay::ReplayNode};
 use witness::{
     capture::{capture, CaptureOptions, Progress},
@@ -39,6 +39,25 @@ fn every_proven_account_and_slot_lands_in_exactly_the_chunks_of_its_class() {
             w.block.pre_state.iter().flat_map(|a| a.storage.iter().map(move |s| (a.address, s.key))).collect();
         assert_eq!(accounts, want_accounts, "{class:?}");
         assert_eq!(slots, want_slots, "{class:?}");
+        // What the instances say, decoded, is the witness's pre-state.
+        for c in &chunks {
+            let stated = public_values::decode(&class, &instances(c, w.block_hash)).unwrap();
+            assert_eq!(stated.block_hash, w.block_hash);
+            for a in &stated.accounts {
+                let want = w.block.pre_state.iter().find(|p| p.address == a.address).unwrap();
+                assert_eq!((a.nonce, a.balance), (want.nonce, want.balance), "{}", a.address);
+                if a.exists {
+                    assert_eq!((a.storage_root, a.code_hash), (want.storage_root, want.code_hash));
+                } else {
+                    assert!(want.is_empty_account(), "{} proven absent", a.address);
+                }
+            }
+            for s in &stated.slots {
+                let account = w.block.pre_state.iter().find(|p| p.address == s.address).unwrap();
+                let want = account.storage.iter().find(|p| p.key == s.key).unwrap();
+                assert_eq!((s.value, s.exists), (want.value, !want.value.is_zero()));
+            }
+        }
         // No chunk is wasted: only the last of a run can be short of real slots and accounts.
         assert!(chunks.len() <= w.block.pre_state.len() + want_slots.len() / class.slots + 1);
     }
@@ -46,6 +65,11 @@ fn every_proven_account_and_slot_lands_in_exactly_the_chunks_of_its_class() {
 
 #[test]
 fn keccak_capacity_covers_a_full_chunk() {
-    // 2 headers of at most ~700 bytes, 15 keccak_f per 14-deep proof of 532-byte branches + 1 key hash.
-    assert!(CapacityClass::TINY.keccak_capacity() >= 2 * 6 + (1 + 14 * 4) + 2 * (1 + 10 * 4));
+    // 2 headers of at most ~700 bytes (6 keccak_f each); per proof, 1 key hash and 4 keccak_f per
+    // node of at most 532 bytes.
+    for class in CapacityClass::all() {
+        let needed =
+            2 * 6 + class.accounts * (1 + class.account_depth * 4) + class.slots * (1 + class.storage_depth * 4);
+        assert!(class.keccak_capacity() >= needed, "{class:?}");
+    }
 }

@@ -130,3 +130,28 @@ pub fn busy_block(chain: &Chain, txs: usize) -> anyhow::Result<u64> {
     ensure!(chain.tx_count(number)? == txs, "expected {txs} transactions in block {number}");
     Ok(number)
 }
+
+/// What `small_block` made.
+pub struct SmallBlock {
+    /// One transaction: the fee recipient writes 0 to slot 5 of the store contract, which held 1.
+    pub number: u64,
+    /// No transaction at all.
+    pub empty: u64,
+    pub store: String,
+    pub sender: String,
+}
+
+/// The smallest blocks that still prove something of every kind: the fee recipient is set to the
+/// sender, so a block with one storage clear touches two accounts (sender, contract) and one slot,
+/// whose pre-state value is proven by inclusion; and an empty block touches the fee recipient only.
+pub fn small_block(chain: &Chain) -> anyhow::Result<SmallBlock> {
+    let sender = chain.accounts[0].clone();
+    chain.anvil.rpc("anvil_setCoinbase", json!([sender]))?;
+    let deploy = chain.deploy_store(0)?;
+    let store = chain.created_address(&deploy)?;
+    let number = chain.one_block(|c| c.store(0, &store, 5, 0).map(|_| ()))?;
+    ensure!(chain.tx_count(number)? == 1, "expected one transaction in block {number}");
+    let empty = chain.one_block(|_| Ok(()))?;
+    ensure!(chain.tx_count(empty)? == 0, "expected an empty block {empty}");
+    Ok(SmallBlock { number, empty, store, sender })
+}

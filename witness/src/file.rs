@@ -114,15 +114,27 @@ pub fn read(path: &Path) -> Result<WitnessFile, FileError> {
 /// Writes to a temporary file beside `path` and renames it into place, so a reader never sees a
 /// half-written witness and a failed run leaves no file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let io = |source| FileError::Io { path: path.display().to_string(), source };
+    write_atomic_with(path, |out| out.write_all(bytes))
+        .map_err(|source| FileError::Io { path: path.display().to_string(), source })
+}
+
+/// Like [`write_atomic`], for any file this project writes (proofs, keys, params): `fill` writes
+/// the contents, which reach `path` only once they are complete and synced.
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    // NamedTempFile makes 0600 files; a witness or proof is for others to read too.
+    let tmp =
+        tempfile::Builder::new().permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644)).tempfile_in(dir)?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+        fill(&mut out)?;
+        out.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

@@ -1,22 +1,35 @@
-//! Makes the test blocks on a running anvil and prints the number of the mixed block (a
-//! transfer, a contract creation, two storage writes and a slot clear in one block).
+//! Makes test blocks on a running anvil and prints the number of the block made.
 //!
-//!     make_blocks --rpc http://127.0.0.1:8545
+//!     make_blocks --rpc http://127.0.0.1:8545 [--kind mixed|small]
+//!
+//! mixed: a transfer, a contract creation, two storage writes and a slot clear in one block.
+//! small: one storage clear sent by the fee recipient (two accounts and one slot touched).
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use testkit::{anvil::Anvil, blocks};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Mixed,
+    Small,
+}
 
 #[derive(Parser)]
 struct Args {
     #[arg(long, default_value = "http://127.0.0.1:8545")]
     rpc: String,
+    #[arg(long, value_enum, default_value_t = Kind::Mixed)]
+    kind: Kind,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let anvil = Anvil::attach(&args.rpc);
     let chain = blocks::Chain::new(&anvil)?;
-    let made = blocks::mixed_block(&chain)?;
-    println!("{}", made.number);
+    let number = match args.kind {
+        Kind::Mixed => blocks::mixed_block(&chain)?.number,
+        Kind::Small => blocks::small_block(&chain)?.number,
+    };
+    println!("{number}");
     Ok(())
 }

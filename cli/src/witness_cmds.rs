@@ -5,7 +5,7 @@ use std::{io::IsTerminal, path::PathBuf, time::Duration};
 use anyhow::Context;
 use clap::Args;
 use witness::{
-    capture::{capture as capture_block, CaptureOptions, Progress, MAX_BLOCKHASH_WINDOW},
+    capture::{capture as capture_block, CaptureOptions, Captured, Progress, MAX_BLOCKHASH_WINDOW},
     file::{self, Format},
     rpc::{RpcClient, RpcConfig},
     summary::Summary,
@@ -16,15 +16,22 @@ pub struct CaptureArgs {
     /// Block number to capture (>= 1).
     #[arg(short, long)]
     block: u64,
-    /// JSON-RPC endpoint with the eth and debug namespaces and the parent block's state.
-    #[arg(short, long)]
-    rpc: String,
     /// Output file (written atomically).
     #[arg(short, long)]
     witness: PathBuf,
     /// File format; default: bincode for .bin/.bincode names, JSON otherwise.
     #[arg(long)]
     format: Option<Format>,
+    #[command(flatten)]
+    rpc: RpcArgs,
+}
+
+/// How to reach the node and what to ask it for.
+#[derive(Args)]
+pub struct RpcArgs {
+    /// JSON-RPC endpoint with the eth and debug namespaces and the parent block's state.
+    #[arg(short, long)]
+    rpc: String,
     /// Previous headers to include for BLOCKHASH: 1 (parent only) to 256.
     #[arg(long, default_value_t = MAX_BLOCKHASH_WINDOW)]
     blockhash_window: u64,
@@ -45,8 +52,8 @@ pub struct CaptureArgs {
     one_at_a_time: bool,
 }
 
-pub fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
-    let format = args.format.unwrap_or_else(|| Format::from_path(&args.witness));
+/// Captures and checks a block's witness (nothing is written).
+pub fn capture_witness(block: u64, args: &RpcArgs, quiet: bool) -> anyhow::Result<Captured> {
     let config = if args.one_at_a_time {
         RpcConfig::one_at_a_time()
     } else {
@@ -55,9 +62,13 @@ pub fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
     let config = RpcConfig { timeout: Duration::from_secs(args.timeout), retries: args.retries, ..config };
     let client = RpcClient::new(&args.rpc, config);
     let progress = Progress::new(!quiet && std::io::stderr().is_terminal());
-    let opts = CaptureOptions { block: args.block, blockhash_window: args.blockhash_window };
-    let captured = capture_block(&client, &opts, &progress)
-        .with_context(|| format!("capturing block {} from {}", args.block, args.rpc))?;
+    let opts = CaptureOptions { block, blockhash_window: args.blockhash_window };
+    capture_block(&client, &opts, &progress).with_context(|| format!("capturing block {block} from {}", args.rpc))
+}
+
+pub fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
+    let format = args.format.unwrap_or_else(|| Format::from_path(&args.witness));
+    let captured = capture_witness(args.block, &args.rpc, quiet)?;
     file::write(&args.witness, &captured.witness, format)
         .with_context(|| format!("writing the witness to {}", args.witness.display()))?;
     let summary = Summary::of(&captured.witness, std::fs::metadata(&args.witness).ok().map(|m| m.len()));

@@ -85,3 +85,56 @@ fn inspect_rejects_damaged_files() {
     assert_fails(&out, "does not check");
     assert!(String::from_utf8_lossy(&out.stdout).contains("accounts"));
 }
+
+#[test]
+fn proving_refuses_bad_witnesses_and_params_before_any_proving() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let anvil = Anvil::start(Some("shanghai")).unwrap();
+    let chain = blocks::Chain::new(&anvil).unwrap();
+    let block = blocks::small_block(&chain).unwrap().number.to_string();
+    let good = path("w.json");
+    assert!(prover_cmd(&["-q", "witness_capture", "-b", &block, "-r", &anvil.url, "-w", &good]).status.success());
+    let params_dir = path("params");
+    let made = prover_cmd(&["-q", "params", "-k", "14", "-o", &params_dir]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let small = format!("{params_dir}/kzg_bn254_14.insecure-dev.srs");
+    let proof = path("proof.json");
+    let prove = |witness: &str, params: &str, extra: &[&str]| {
+        let mut args = vec!["-q", "offline_prover", "-w", witness, "-k", params, "-p", &proof, "--no-key-cache"];
+        args.extend(extra);
+        prover_cmd(&args)
+    };
+
+    // A witness that does not check natively is refused before params or keys are touched.
+    let mut w = witness::file::read(std::path::Path::new(&good)).unwrap();
+    w.block.pre_state[0].nonce += 1;
+    let tampered = path("tampered.json");
+    witness::file::write(std::path::Path::new(&tampered), &w, witness::file::Format::Json).unwrap();
+    assert_fails(&prove(&tampered, &small, &[]), "the witness does not check, so it is not proven");
+
+    assert_fails(&prove(&good, &small, &[]), "params for k = 14, but k = 15 is needed");
+    assert_fails(&prove(&good, &params_dir, &[]), "no kzg_bn254_{k}.srs with k >= 15 in");
+    assert_fails(&prove(&good, &small, &["--class", "tiny"]), "k = 17 is needed");
+    let cut = path("cut.srs");
+    let bytes = std::fs::read(&small).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 1]).unwrap();
+    assert_fails(&prove(&good, &cut, &[]), "the RawBytes layout needs");
+    assert_fails(&prove(&path("none.json"), &small, &[]), "No such file");
+    assert_fails_with(&prove(&good, &small, &["--class", "huge"]), 2, "unknown circuit class");
+    let out = prover_cmd(&["-q", "offline_prover", "-w", &good, "-k", &small, "-p", "/no/such/dir/p.json"]);
+    assert_fails(&out, "cannot write the proof to /no/such/dir/p.json");
+    assert!(!std::path::Path::new(&proof).exists(), "no proof file after a failure");
+
+    // The params command: size limits, and downsizing keeps the insecure marking.
+    assert_fails(&prover_cmd(&["-q", "params", "-k", "0", "-o", &params_dir]), "-k must be 1..=28");
+    let out = prover_cmd(&["-q", "params", "-k", "12", "--from", &small, "-o", &params_dir]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kzg_bn254_12.insecure-dev.srs"));
+    assert_fails(&prover_cmd(&["-q", "params", "-k", "16", "--from", &small, "-o", &params_dir]), "k = 16 is needed");
+
+    // The verifier answers with a report, also for a file that is not there.
+    let out = prover_cmd(&["-q", "verifier", "-p", &path("missing.json"), "-k", &small]);
+    assert_fails(&out, "No such file");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["is_success"], false);
+}

@@ -1,5 +1,8 @@
 //! `prover_cmd`: the command-line front end.
 
+mod params_cmd;
+mod prove_cmds;
+mod verify_cmd;
 mod witness_cmds;
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -7,7 +10,7 @@ use std::{io::IsTerminal, process::ExitCode};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "prover_cmd", version, about = "Ethereum block witness capture and proving")]
+#[command(name = "prover_cmd", version, about = "Ethereum block witness capture, proving and verification")]
 struct Cli {
     /// Only errors on stderr: no progress bar, no logs.
     #[arg(short, long, global = true)]
@@ -27,15 +30,36 @@ enum Command {
     /// Print a summary of a witness file and re-run its native checks.
     #[command(name = "witness_inspect")]
     WitnessInspect(witness_cmds::InspectArgs),
+    /// Prove a witness file: KZG proofs of its headers and pre-state proofs.
+    #[command(name = "offline_prover")]
+    OfflineProver(prove_cmds::OfflineArgs),
+    /// Capture a block's witness over JSON-RPC and prove it.
+    #[command(name = "legacy_prover")]
+    LegacyProver(prove_cmds::LegacyArgs),
+    /// Verify a proof file; prints a JSON report, exits 0 only if the proof is valid.
+    #[command(name = "verifier")]
+    Verifier(verify_cmd::VerifyArgs),
+    /// Write KZG params: INSECURE development ones, or real ones downsized.
+    #[command(name = "params")]
+    Params(params_cmd::ParamsArgs),
 }
 
+/// Our crates log at the chosen level; dependencies (halo2, axiom-eth: chatty at info) only warn.
 fn init_logs(quiet: bool, verbose: u8) {
-    let default = match (quiet, verbose) {
+    let ours = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "info",
         (false, 1) => "debug",
         _ => "trace",
     };
+    let deps = if quiet {
+        "error"
+    } else if verbose >= 2 {
+        "info"
+    } else {
+        "warn"
+    };
+    let default = format!("{deps},prover_cmd={ours},witness={ours},circuit={ours},prover={ours},verifier={ours}");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
@@ -52,6 +76,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::WitnessCapture(args) => witness_cmds::capture(args, cli.quiet),
         Command::WitnessInspect(args) => witness_cmds::inspect(args),
+        Command::OfflineProver(args) => prove_cmds::offline(args, cli.quiet),
+        Command::LegacyProver(args) => prove_cmds::legacy(args, cli.quiet),
+        Command::Params(args) => params_cmd::run(args),
+        Command::Verifier(args) => match verify_cmd::verify(args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

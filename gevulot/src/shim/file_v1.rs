@@ -1,0 +1,76 @@
+//! The v1 file form: the node (or shim-executor) writes `task.json` into the workspace, mounts it
+//! at /workspace, and reads `task_result.json` after the VM stops.
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use super::{Handler, Task, TaskContext, TaskResult};
+
+pub const TASK_FILE: &str = "task.json";
+pub const RESULT_FILE: &str = "task_result.json";
+/// How long the workspace mount may take to appear (as Gevulot's shim waits).
+const MOUNT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn mounted(point: &Path) -> bool {
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts.lines().any(|l| l.split_whitespace().nth(1) == Some(&point.display().to_string()))
+}
+
+fn wait_for(point: &Path) -> Result<(), String> {
+    let start = Instant::now();
+    while !mounted(point) {
+        if start.elapsed() > MOUNT_TIMEOUT {
+            return Err(format!("{} is not mounted after {} s", point.display(), MOUNT_TIMEOUT.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+fn read_task(workspace: &Path) -> Result<Task, String> {
+    let path = workspace.join(TASK_FILE);
+    let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{}: not a task ({{id, args, files}}): {e}", path.display()))
+}
+
+pub fn run(workspace: &Path, wait_for_mount: bool, handler: Handler<'_>) -> Result<(), String> {
+    if wait_for_mount {
+        wait_for(workspace)?;
+    }
+    // A stale result would be read as this task's: refuse before doing any work.
+    let result = workspace.join(RESULT_FILE);
+    if result.exists() {
+        return Err(format!("{} already exists", result.display()));
+    }
+    let outcome = read_task(workspace).and_then(|task| {
+        tracing::info!(id = %task.id, args = ?task.args, files = ?task.files, "task");
+        let ctx = TaskContext {
+            id: task.id.clone(),
+            args: task.args.clone(),
+            files: task.files.iter().map(|f| workspace.join(f)).collect(),
+            input_dir: workspace.to_path_buf(),
+            output_dir: workspace.to_path_buf(),
+            moved: super::moved(super::WORKSPACE, workspace),
+        };
+        let output = handler(&ctx)?;
+        let files = output.files.iter().map(|f| f.display().to_string()).collect();
+        Ok(TaskResult { id: task.id, data: output.data, files })
+    });
+    write_result(workspace, &outcome)?;
+    outcome.map(drop)
+}
+
+/// Writes `task_result.json` once: it must not exist yet (a stale result would be read as this
+/// task's), and it appears complete or not at all.
+fn write_result(workspace: &Path, outcome: &Result<TaskResult, String>) -> Result<(), String> {
+    let path = workspace.join(RESULT_FILE);
+    let json = serde_json::to_vec(outcome).expect("results serialize");
+    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(workspace).map_err(fail)?;
+    std::io::Write::write_all(&mut tmp, &json).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist_noclobber(&path).map_err(|e| fail(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The two task handlers: arguments as the task gives them (without a program name), relative
+//! input paths in the task's input directory, relative output paths in its output directory.
+
+use std::{
+    path::PathBuf,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use circuit::ClassName;
+use clap::Parser;
+use prover::{prove_witness_file, ProveOptions, ProveProgress};
+use serde_json::json;
+use verifier::{verify_file, VerifyOptions};
+
+use crate::shim::{TaskContext, TaskOutput};
+
+/// Where the image keeps the KZG params (a directory of kzg_bn254_{k}.srs files).
+pub const IMAGE_PARAMS: &str = "/params";
+/// Where the image keeps its verifying (and perhaps proving) keys; read-only.
+pub const IMAGE_KEYS: &str = "/keys";
+
+/// Arguments of a prover task.
+#[derive(Parser, Debug)]
+#[command(name = "prover", no_binary_name = true, about = "Proves a block witness (Gevulot task)")]
+pub struct ProverArgs {
+    /// Witness file (JSON or bincode).
+    #[arg(long)]
+    pub witness: PathBuf,
+    /// KZG params file or directory.
+    #[arg(long, default_value = IMAGE_PARAMS)]
+    pub params: PathBuf,
+    /// Proof file to write.
+    #[arg(long, default_value = "proof.json")]
+    pub proof: PathBuf,
+    /// Key cache directory [default: /keys when the image has it].
+    #[arg(long)]
+    pub keys_dir: Option<PathBuf>,
+    /// Circuit class [default: the cheapest that fits].
+    #[arg(long)]
+    pub class: Option<ClassName>,
+}
+
+/// Arguments of a verifier task.
+#[derive(Parser, Debug)]
+#[command(name = "verifier", no_binary_name = true, about = "Verifies a block proof (Gevulot task)")]
+pub struct VerifierArgs {
+    /// Proof file.
+    #[arg(long)]
+    pub proof: PathBuf,
+    /// KZG params file or directory.
+    #[arg(long, default_value = IMAGE_PARAMS)]
+    pub params: PathBuf,
+    /// Key cache directory [default: /keys when the image has it].
+    #[arg(long)]
+    pub keys_dir: Option<PathBuf>,
+    /// A witness the proof must cover exactly.
+    #[arg(long)]
+    pub witness: Option<PathBuf>,
+}
+
+fn keys_dir(given: &Option<PathBuf>, ctx: &TaskContext) -> Option<PathBuf> {
+    match given {
+        Some(dir) => Some(ctx.output(dir)),
+        None => Some(PathBuf::from(IMAGE_KEYS)).filter(|d| d.is_dir()),
+    }
+}
+
+fn parse<A: Parser>(ctx: &TaskContext) -> Result<A, String> {
+    A::try_parse_from(&ctx.args)
+        .map_err(|e| format!("bad task arguments {:?}: {}", ctx.args, e.render().to_string().trim()))
+}
+
+pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, String> {
+    let args: ProverArgs = parse(ctx)?;
+    let witness = ctx.input(&args.witness);
+    let proof_path = ctx.output(&args.proof);
+    let opts =
+        ProveOptions { params: ctx.input(&args.params), keys_dir: keys_dir(&args.keys_dir, ctx), class: args.class };
+    let proof = prove_witness_file(&witness, &opts, &ProveProgress::hidden()).map_err(|e| format!("proving: {e}"))?;
+    proof.write(&proof_path).map_err(|e| e.to_string())?;
+    let data = json!({
+        "proof_file": proof_path,
+        "block_number": proof.block_number,
+        "block_hash": proof.block_hash,
+        "class": proof.class.name,
+        "chunks": proof.chunks.len(),
+        "circuits": proof.circuits,
+        "insecure_dev_params": proof.insecure_dev_params,
+        "timings": proof.timings,
+    });
+    tracing::info!(%data, "proved");
+    Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![proof_path] })
+}
+
+/// A proof that does not verify is a completed task whose answer is `is_success: false`; bad
+/// arguments are a failed task.
+pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, String> {
+    let args: VerifierArgs = parse(ctx)?;
+    let proof_path = ctx.input(&args.proof);
+    let opts = VerifyOptions {
+        params: ctx.input(&args.params),
+        keys_dir: keys_dir(&args.keys_dir, ctx),
+        witness: args.witness.as_ref().map(|w| ctx.input(w)),
+    };
+    let report = verify_file(&proof_path, &opts);
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let data = json!({
+        "is_success": report.is_success,
+        "message": report.message,
+        "proof_file": proof_path,
+        "timestamp": timestamp,
+        "report": report,
+    });
+    tracing::info!(is_success = report.is_success, message = %report.message, "verified");
+    Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![] })
+}

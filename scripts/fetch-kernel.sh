@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Puts Debian's stock amd64 kernel, uncompressed (vmlinux boots fastest under QEMU: PVH, no
+# decompressor), and the modules the VM image loads into .tools/kernel/. Idempotent.
+#   scripts/fetch-kernel.sh        -> prints the kernel directory
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/.tools/kernel"
+if [ -f "$dest/vmlinux" ] && [ -f "$dest/version" ]; then
+  echo "$dest"
+  exit 0
+fi
+command -v apt-get >/dev/null || { echo "apt-get is needed to fetch Debian's kernel" >&2; exit 1; }
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+[ -n "$pkg" ] || { echo "no linux-image-amd64 in apt's lists (run apt-get update)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "apt-get download $pkg failed" >&2; exit 1; }
+dpkg-deb -x "$work"/*.deb "$work/root"
+version=$(ls "$work/root/lib/modules")
+vmlinuz="$work/root/boot/vmlinuz-$version"
+# The bzImage holds the kernel as an xz stream: find it and unpack it (what extract-vmlinux does).
+offset=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$vmlinuz" | head -1 | cut -d: -f1)
+[ -n "$offset" ] || { echo "$vmlinuz: no xz stream found" >&2; exit 1; }
+mkdir -p "$dest.tmp/modules"
+tail -c +$((offset + 1)) "$vmlinuz" | xz -dc > "$dest.tmp/vmlinux" 2>/dev/null || true
+head -c 4 "$dest.tmp/vmlinux" | grep -q ELF || { echo "could not unpack vmlinux from $vmlinuz" >&2; exit 1; }
+# virtio and 9p for the workspace shares, vsock for the v1 devnet (gRPC) form, in load order.
+modules="drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci_modern_dev
+drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
+net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p net/vmw_vsock/vsock
+net/vmw_vsock/vmw_vsock_virtio_transport_common net/vmw_vsock/vmw_vsock_virtio_transport"
+loaded=" "
+for m in $modules; do
+  ko="$work/root/lib/modules/$version/kernel/$m.ko"
+  [ -f "$ko" ] || { echo "module $m missing from $pkg" >&2; exit 1; }
+  # Each module's dependencies must already be in the list.
+  for dep in $(LC_ALL=C grep -ao 'depends=[a-z0-9_,-]*' "$ko" | head -1 | cut -d= -f2 | tr ',' ' '); do
+    case "$loaded" in *" $dep "*) ;; *) echo "module $m needs $dep first" >&2; exit 1 ;; esac
+  done
+  cp "$ko" "$dest.tmp/modules/"
+  echo "$(basename "$ko")" >> "$dest.tmp/modules/load-order"
+  loaded="$loaded$(basename "$m") "
+done
+echo "$version ($pkg)" > "$dest.tmp/version"
+rm -rf "$dest" && mv "$dest.tmp" "$dest"
+echo "$dest"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need into .tools/ (project-local, idempotent):
-# anvil, the real binary shipped inside the npm package @foundry-rs/anvil.
+# Installs what the tests need (idempotent):
+# - anvil, the real binary shipped inside the npm package @foundry-rs/anvil, into .tools/;
+# - QEMU (qemu-system-x86) and cpio from apt, for the VM image tests;
+# - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
@@ -16,3 +18,18 @@ else
   [ -x "$anvil" ] || { echo "npm installed @foundry-rs/anvil but $anvil is missing" >&2; exit 1; }
 fi
 "$anvil" --version | head -1
+
+missing=()
+command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+command -v cpio >/dev/null || missing+=(cpio)
+command -v xz >/dev/null || missing+=(xz-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || { echo "please install: ${missing[*]}" >&2; exit 1; }
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  echo "installing ${missing[*]} (apt)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+qemu-system-x86_64 --version | head -1
+"$root/scripts/fetch-kernel.sh" >/dev/null
+echo "kernel $(cat "$tools/kernel/version")"

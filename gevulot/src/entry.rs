@@ -49,12 +49,30 @@ fn run(program: &str, mode: Option<Mode>, handler: Handler<'_>) -> Result<(), St
         Some(mode) => mode,
         None => Mode::from_env(std::env::args().skip(1).collect())?,
     };
+    let kernel = init::kernel_name();
     if std::env::var("GEVULOT_NO_SECCOMP").as_deref() == Ok("1") {
         tracing::warn!("GEVULOT_NO_SECCOMP=1: fork and exec are not forbidden");
+    } else if kernel != "Linux" {
+        // Nanos and its kind run one process and implement neither fork nor exec (nor seccomp).
+        tracing::info!("{program}: on {kernel:?} (a unikernel): no fork or exec exists to forbid");
     } else {
         seccomp::forbid_fork_and_exec().map_err(|e| e.to_string())?;
+        if !seccomp::filtered() {
+            return Err("the fork/exec ban is not in force (/proc/self/status)".into());
+        }
         tracing::info!("{program}: fork and exec are forbidden (seccomp)");
     }
     tracing::info!(?mode, "{program} starting");
-    shim::run(&mode, handler)
+    // In the v1 forms the program's own arguments (ops config `Args`) are defaults that the task's
+    // arguments override; in v2 they are the task's arguments.
+    let defaults: Vec<String> = match mode {
+        Mode::V2 { .. } => vec![],
+        _ => std::env::args().skip(1).collect(),
+    };
+    let with_defaults = |ctx: &shim::TaskContext| {
+        let mut ctx = ctx.clone();
+        ctx.args = defaults.iter().cloned().chain(ctx.args).collect();
+        handler(&ctx)
+    };
+    shim::run(&mode, &with_defaults)
 }

@@ -39,8 +39,23 @@ pub struct Boot {
     pub debug_exit: Option<DebugExit>,
 }
 
+/// Whether this process is the init of one of this project's Linux VM images (PID 1 with the
+/// image's module list). A unikernel such as Nanos may also say PID 1, but it mounts everything
+/// itself and has no modules to load.
 pub fn is_pid1() -> bool {
-    std::process::id() == 1
+    std::process::id() == 1 && kernel_name() == "Linux" && Path::new(MODULE_LIST).is_file()
+}
+
+/// `uname -s`: "Linux", or what a unikernel calls itself.
+pub fn kernel_name() -> String {
+    // SAFETY: uname fills a zeroed struct; sysname is NUL-terminated.
+    unsafe {
+        let mut names: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut names) != 0 {
+            return String::new();
+        }
+        std::ffi::CStr::from_ptr(names.sysname.as_ptr()).to_string_lossy().into_owned()
+    }
 }
 
 fn errno(what: &str) -> String {

@@ -46,10 +46,18 @@ pub fn forbid_fork_and_exec() -> Result<(), SeccompError> {
     Ok(())
 }
 
+fn status_field(name: &str) -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')?.trim().parse().ok())
+}
+
 /// Whether this process runs under a seccomp filter (the `Seccomp:` line of /proc/self/status).
 pub fn filtered() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Seccomp:").map(|v| v.trim() == "2")))
-        .unwrap_or(false)
+    status_field("Seccomp") == Some(2)
+}
+
+/// How many seccomp filters this process has (`Seccomp_filters:`, Linux 5.9 on); a container
+/// runtime may have installed some before ours.
+pub fn filter_count() -> Option<u32> {
+    status_field("Seccomp_filters")
 }

@@ -1,5 +1,6 @@
-//! The two task handlers: arguments as the task gives them (without a program name), relative
-//! input paths in the task's input directory, relative output paths in its output directory.
+//! The two task handlers: arguments as the task gives them (without a program name; a later
+//! occurrence of an option wins, so a task overrides the image's defaults), relative input paths
+//! in the task's input directory, relative output paths in its output directory.
 
 use std::{
     path::PathBuf,
@@ -21,7 +22,12 @@ pub const IMAGE_KEYS: &str = "/keys";
 
 /// Arguments of a prover task.
 #[derive(Parser, Debug)]
-#[command(name = "prover", no_binary_name = true, about = "Proves a block witness (Gevulot task)")]
+#[command(
+    name = "prover",
+    no_binary_name = true,
+    args_override_self = true,
+    about = "Proves a block witness (Gevulot task)"
+)]
 pub struct ProverArgs {
     /// Witness file (JSON or bincode).
     #[arg(long)]
@@ -42,7 +48,12 @@ pub struct ProverArgs {
 
 /// Arguments of a verifier task.
 #[derive(Parser, Debug)]
-#[command(name = "verifier", no_binary_name = true, about = "Verifies a block proof (Gevulot task)")]
+#[command(
+    name = "verifier",
+    no_binary_name = true,
+    args_override_self = true,
+    about = "Verifies a block proof (Gevulot task)"
+)]
 pub struct VerifierArgs {
     /// Proof file.
     #[arg(long)]
@@ -79,7 +90,7 @@ pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, String> {
     let proof = prove_witness_file(&witness, &opts, &ProveProgress::hidden()).map_err(|e| format!("proving: {e}"))?;
     proof.write(&proof_path).map_err(|e| e.to_string())?;
     let data = json!({
-        "proof_file": proof_path,
+        "proof_file": ctx.said(&proof_path),
         "block_number": proof.block_number,
         "block_hash": proof.block_hash,
         "class": proof.class.name,
@@ -102,12 +113,13 @@ pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, String> {
         keys_dir: keys_dir(&args.keys_dir, ctx),
         witness: args.witness.as_ref().map(|w| ctx.input(w)),
     };
-    let report = verify_file(&proof_path, &opts);
+    let mut report = verify_file(&proof_path, &opts);
+    report.proof_file = ctx.said(&proof_path).display().to_string();
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let data = json!({
         "is_success": report.is_success,
         "message": report.message,
-        "proof_file": proof_path,
+        "proof_file": ctx.said(&proof_path),
         "timestamp": timestamp,
         "report": report,
     });

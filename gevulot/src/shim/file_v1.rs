@@ -14,8 +14,11 @@ pub const RESULT_FILE: &str = "task_result.json";
 const MOUNT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn mounted(point: &Path) -> bool {
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    mounts.lines().any(|l| l.split_whitespace().nth(1) == Some(&point.display().to_string()))
+    match std::fs::read_to_string("/proc/mounts") {
+        Ok(mounts) => mounts.lines().any(|l| l.split_whitespace().nth(1) == Some(&point.display().to_string())),
+        // No mount table (a unikernel): the volume is there once its directory is.
+        Err(_) => point.is_dir(),
+    }
 }
 
 fn wait_for(point: &Path) -> Result<(), String> {
@@ -55,7 +58,7 @@ pub fn run(workspace: &Path, wait_for_mount: bool, handler: Handler<'_>) -> Resu
             moved: super::moved(super::WORKSPACE, workspace),
         };
         let output = handler(&ctx)?;
-        let files = output.files.iter().map(|f| f.display().to_string()).collect();
+        let files = output.files.iter().map(|f| ctx.said(f).display().to_string()).collect();
         Ok(TaskResult { id: task.id, data: output.data, files })
     });
     write_result(workspace, &outcome)?;

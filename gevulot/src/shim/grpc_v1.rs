@@ -124,13 +124,13 @@ impl Node {
         Ok(())
     }
 
-    fn upload(&mut self, task_id: &str, path: &Path) -> Result<Vec<u8>, String> {
+    fn upload(&mut self, task_id: &str, path: &Path, said: &Path) -> Result<Vec<u8>, String> {
         let fail = |e: String| format!("SubmitFile {}: {e}", path.display());
         let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
         let mut messages = vec![FileData {
             result: Some(file_data::Result::Metadata(FileMetadata {
                 task_id: task_id.into(),
-                path: path.display().to_string(),
+                path: said.display().to_string(),
             })),
         }];
         messages.extend(
@@ -166,8 +166,7 @@ pub fn run(workspace: &Path, endpoint: &Endpoint, handler: Handler<'_>) -> Resul
             continue;
         };
         tracing::info!(id = %task.id, name = %task.name, args = ?task.args, files = ?task.files, "task");
-        let dir = workspace.join(&task.id);
-        let outcome = run_one(&mut node, &task, &dir, handler);
+        let outcome = run_one(&mut node, &task, workspace, handler);
         let result = match outcome {
             Ok(result) => task_result_request::Result::Task(result),
             Err(e) => {
@@ -187,10 +186,26 @@ pub fn run(workspace: &Path, endpoint: &Endpoint, handler: Handler<'_>) -> Resul
     }
 }
 
-fn run_one(node: &mut Node, task: &proto::Task, dir: &Path, handler: Handler<'_>) -> Result<proto::TaskResult, String> {
+/// Where a task file named `name` goes: a /workspace path where it says, anything else under
+/// the task's own directory.
+fn local_path(workspace: &Path, task_dir: &Path, name: &str) -> PathBuf {
+    match Path::new(name).strip_prefix(super::WORKSPACE) {
+        Ok(rest) => workspace.join(rest),
+        Err(_) => task_dir.join(name.trim_start_matches('/')),
+    }
+}
+
+fn run_one(
+    node: &mut Node,
+    task: &proto::Task,
+    workspace: &Path,
+    handler: Handler<'_>,
+) -> Result<proto::TaskResult, String> {
+    let dir = workspace.join(&task.id);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files = Vec::new();
     for name in &task.files {
-        let to = dir.join(name.trim_start_matches('/'));
+        let to = local_path(workspace, &dir, name);
         node.download(&task.id, name, &to)?;
         files.push(to);
     }
@@ -198,15 +213,16 @@ fn run_one(node: &mut Node, task: &proto::Task, dir: &Path, handler: Handler<'_>
         id: task.id.clone(),
         args: task.args.clone(),
         files,
-        input_dir: dir.to_path_buf(),
-        output_dir: dir.to_path_buf(),
-        moved: super::moved(super::WORKSPACE, dir.parent().unwrap_or(dir)),
+        input_dir: dir.clone(),
+        output_dir: dir,
+        moved: super::moved(super::WORKSPACE, workspace),
     };
     let TaskOutput { data, files } = handler(&ctx)?;
     let mut sent = Vec::new();
     for path in &files {
-        let checksum = node.upload(&task.id, path)?;
-        sent.push(proto::File { path: path.display().to_string(), checksum });
+        let said = ctx.said(path);
+        let checksum = node.upload(&task.id, path, &said)?;
+        sent.push(proto::File { path: said.display().to_string(), checksum });
     }
     Ok(proto::TaskResult { id: task.id.clone(), data, files: sent })
 }

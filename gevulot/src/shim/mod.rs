@@ -62,6 +62,16 @@ impl TaskContext {
         self.locate(&self.input_dir, path)
     }
 
+    /// How the node names a path of this run (the reverse of [`TaskContext::input`]).
+    pub fn said(&self, path: &Path) -> PathBuf {
+        for (said, actual) in &self.moved {
+            if let Ok(rest) = path.strip_prefix(actual) {
+                return said.join(rest);
+            }
+        }
+        path.to_path_buf()
+    }
+
     /// An output named in the arguments: relative names go to the output directory.
     pub fn output(&self, path: &Path) -> PathBuf {
         self.locate(&self.output_dir, path)

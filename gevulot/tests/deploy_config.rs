@@ -1,0 +1,419 @@
+//! The deployment files parse with a schema equal to gevulot-rs 0.4's models (Task, Workflow:
+//! same field names, units and defaults; unknown fields refused) and the Nanos ops configs, and
+//! what they ask of the binaries is what the binaries take.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use clap::Parser;
+use gevulot::tasks::{ProverArgs, VerifierArgs};
+use serde::Deserialize;
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Task {
+    kind: String,
+    version: String,
+    #[serde(default)]
+    metadata: Metadata,
+    spec: TaskSpec,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct Metadata {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    labels: Vec<Label>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Label {
+    key: String,
+    value: String,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct TaskSpec {
+    image: String,
+    #[serde(default)]
+    command: Vec<String>,
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: Vec<Env>,
+    #[serde(rename = "inputContexts", default)]
+    input_contexts: Vec<InputContext>,
+    #[serde(rename = "outputContexts", default)]
+    output_contexts: Vec<OutputContext>,
+    resources: Resources,
+    #[serde(rename = "storeStdout", default)]
+    store_stdout: bool,
+    #[serde(rename = "storeStderr", default)]
+    store_stderr: bool,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Env {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct InputContext {
+    source: String,
+    target: String,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct OutputContext {
+    source: String,
+    #[serde(rename = "retentionPeriod")]
+    retention_period: i64,
+}
+
+/// Numbers or strings with units, as gevulot-rs takes them.
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(untagged)]
+enum Unit {
+    Number(u64),
+    String(String),
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Resources {
+    cpus: Unit,
+    gpus: Unit,
+    memory: Unit,
+    time: Unit,
+}
+
+fn split(text: &str) -> (f64, String) {
+    let at = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    (text[..at].parse().unwrap_or_else(|_| panic!("{text}: no number")), text[at..].trim().to_lowercase())
+}
+
+fn millicores(unit: &Unit, kind: &str) -> u64 {
+    match unit {
+        Unit::Number(n) => n * 1000,
+        Unit::String(s) => {
+            let (n, u) = split(s);
+            match u.strip_suffix(kind) {
+                Some("") => (n * 1000.0) as u64,
+                Some("m") => n as u64,
+                _ => panic!("{s}: not a {kind} amount"),
+            }
+        }
+    }
+}
+
+fn bytes(unit: &Unit) -> u64 {
+    match unit {
+        Unit::Number(n) => n << 20,
+        Unit::String(s) => {
+            let (n, u) = split(s);
+            let factor: u64 = match u.as_str() {
+                "b" => 1,
+                "kb" => 1000,
+                "kib" => 1 << 10,
+                "mb" => 1_000_000,
+                "mib" => 1 << 20,
+                "gb" => 1_000_000_000,
+                "gib" => 1 << 30,
+                other => panic!("{s}: unknown memory unit {other}"),
+            };
+            (n * factor as f64) as u64
+        }
+    }
+}
+
+fn seconds(unit: &Unit) -> u64 {
+    match unit {
+        Unit::Number(n) => *n,
+        Unit::String(s) => {
+            let (n, u) = split(s);
+            let factor = match u.as_str() {
+                "s" | "sec" => 1,
+                "m" | "min" => 60,
+                "h" | "hr" => 3600,
+                other => panic!("{s}: unknown time unit {other}"),
+            };
+            n as u64 * factor
+        }
+    }
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Workflow {
+    kind: String,
+    version: String,
+    #[serde(default)]
+    metadata: Metadata,
+    spec: WorkflowSpec,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct WorkflowSpec {
+    stages: Vec<Stage>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Stage {
+    tasks: Vec<TaskSpec>,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The values scripts/deploy.sh substitutes; every placeholder in the files must be one of them.
+const PLACEHOLDERS: [(&str, &str); 6] = [
+    ("${PROVER_IMAGE}", "https://example.org/eth-block-prover.img"),
+    ("${VERIFIER_IMAGE}", "https://example.org/eth-block-verifier.img"),
+    ("${WITNESS}", "QmWitnessCid"),
+    ("${PARAMS}", "https://example.org/kzg_bn254_19.srs"),
+    ("${PROOF}", "QmProofCid"),
+    ("${CLASS}", "tiny"),
+];
+
+fn load(name: &str) -> String {
+    let mut text = std::fs::read_to_string(root().join("manifests").join(name)).unwrap();
+    for (placeholder, value) in PLACEHOLDERS {
+        text = text.replace(placeholder, value);
+    }
+    assert!(!text.contains("${"), "{name}: a placeholder scripts/deploy.sh does not fill");
+    text
+}
+
+/// What the program inside the VM will be asked: the args parse, every input it names is
+/// delivered, every output it writes is kept, and the resources suffice.
+fn check_prover(spec: &TaskSpec) {
+    let args = ProverArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("prover args: {e}"));
+    check_io(spec, std::slice::from_ref(&args.witness), &args.params, std::slice::from_ref(&args.proof));
+    assert!(args.class.is_some());
+    assert!(bytes(&spec.resources.memory) >= 8 << 30, "the tiny class peaks at 3.6 GiB; keys double it");
+    assert!(seconds(&spec.resources.time) >= 3600);
+    assert!(millicores(&spec.resources.cpus, "cpu") >= 2000);
+    assert_eq!(millicores(&spec.resources.gpus, "gpu"), 0);
+}
+
+fn check_verifier(spec: &TaskSpec) {
+    let args = VerifierArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("verifier args: {e}"));
+    let witness = args.witness.clone().expect("the verifier checks the proof covers the witness");
+    check_io(spec, &[args.proof.clone(), witness], &args.params, &[]);
+    assert!(spec.output_contexts.iter().any(|o| o.source == "/mnt/gevulot/output/result.json"));
+    assert!(seconds(&spec.resources.time) >= 60);
+}
+
+fn check_io(spec: &TaskSpec, inputs: &[PathBuf], params_dir: &std::path::Path, outputs: &[PathBuf]) {
+    assert_eq!(spec.command, vec!["/init"], "the image's one program");
+    let targets: Vec<PathBuf> = spec.input_contexts.iter().map(|i| PathBuf::from(&i.target)).collect();
+    for t in &targets {
+        assert!(t.starts_with("/mnt/gevulot/input"), "{t:?}: inputs must be under /mnt/gevulot/input");
+    }
+    for input in inputs {
+        assert!(targets.contains(input), "{input:?} is not among the inputs {targets:?}");
+    }
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.parent() == Some(params_dir)
+                && t.file_name().unwrap().to_str().unwrap().starts_with("kzg_bn254_")),
+        "the params directory {params_dir:?} gets a kzg_bn254_{{k}}.srs"
+    );
+    let sources: Vec<PathBuf> = spec.output_contexts.iter().map(|o| PathBuf::from(&o.source)).collect();
+    for s in &sources {
+        assert!(s.starts_with("/mnt/gevulot/output"), "{s:?}: outputs must be under /mnt/gevulot/output");
+    }
+    for output in outputs {
+        assert!(sources.contains(output), "{output:?} is written but not kept");
+    }
+    assert!(spec.output_contexts.iter().all(|o| o.retention_period > 0));
+    assert!(spec.store_stdout && spec.store_stderr, "the result data also goes to stdout");
+}
+
+#[test]
+fn task_manifests_parse_and_ask_what_the_binaries_take() {
+    let prover: Task = serde_yaml::from_str(&load("prover-task.yaml")).unwrap();
+    let verifier: Task = serde_yaml::from_str(&load("verifier-task.yaml")).unwrap();
+    for task in [&prover, &verifier] {
+        assert_eq!((task.kind.as_str(), task.version.as_str()), ("Task", "v0"));
+        assert!(!task.metadata.name.is_empty() && !task.metadata.description.is_empty());
+        assert!(task.metadata.labels.iter().all(|l| !l.key.is_empty() && !l.value.is_empty()));
+        assert!(!task.metadata.tags.is_empty());
+    }
+    check_prover(&prover.spec);
+    check_verifier(&verifier.spec);
+    assert!(prover.spec.env.iter().all(|e| !e.name.is_empty()));
+}
+
+#[test]
+fn workflow_is_the_prover_stage_then_the_verifier_stage() {
+    let workflow: Workflow = serde_yaml::from_str(&load("workflow.yaml")).unwrap();
+    assert_eq!((workflow.kind.as_str(), workflow.version.as_str()), ("Workflow", "v0"));
+    assert!(!workflow.metadata.name.is_empty());
+    let stages = &workflow.spec.stages;
+    assert_eq!(stages.iter().map(|s| s.tasks.len()).collect::<Vec<_>>(), vec![1, 1]);
+    check_prover(&stages[0].tasks[0]);
+    check_verifier(&stages[1].tasks[0]);
+    let prover: Task = serde_yaml::from_str(&load("prover-task.yaml")).unwrap();
+    let verifier: Task = serde_yaml::from_str(&load("verifier-task.yaml")).unwrap();
+    assert_eq!(stages[0].tasks[0].args, prover.spec.args, "the workflow runs the task manifests' programs");
+    assert_eq!(stages[1].tasks[0].args, verifier.spec.args);
+    assert_eq!(stages[1].tasks[0].input_contexts, verifier.spec.input_contexts);
+}
+
+#[test]
+fn units_are_read_as_gevulot_rs_reads_them() {
+    assert_eq!(millicores(&Unit::String("500mcpu".into()), "cpu"), 500);
+    assert_eq!(millicores(&Unit::Number(2), "cpu"), 2000);
+    assert_eq!(bytes(&Unit::String("16GiB".into())), 16 << 30);
+    assert_eq!(bytes(&Unit::Number(512)), 512 << 20, "a bare number is MiB");
+    assert_eq!(seconds(&Unit::String("2h".into())), 7200);
+    assert_eq!(seconds(&Unit::String("10m".into())), 600);
+}
+
+/// The Nanos ops configs (ops build -c ops-config/<program>.json).
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct OpsConfig {
+    program: String,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    files: Vec<String>,
+    mounts: BTreeMap<String, String>,
+    manifest_passthrough: BTreeMap<String, String>,
+    run_config: RunConfig,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct RunConfig {
+    #[serde(rename = "CPUs")]
+    cpus: u32,
+    memory: String,
+}
+
+#[test]
+fn ops_configs_mount_the_workspace_read_only_root_and_carry_the_params() {
+    for program in ["prover", "verifier"] {
+        let path = root().join("ops-config").join(format!("{program}.json"));
+        let config: OpsConfig = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(config.program, program);
+        assert_eq!(config.mounts, BTreeMap::from([("%1".to_string(), "/workspace".to_string())]));
+        assert_eq!(config.manifest_passthrough.get("readonly_rootfs").map(String::as_str), Some("true"));
+        assert_eq!(config.env.get("GEVULOT_MODE").map(String::as_str), Some("v1"));
+        assert!(
+            config.files.iter().any(|f| f.starts_with("params/kzg_bn254_") && f.ends_with(".srs")),
+            "{:?}",
+            config.files
+        );
+        assert!(config.run_config.cpus >= 1 && config.run_config.memory.ends_with('G'));
+        // Args are the defaults a task's own arguments override; they must parse with a task's.
+        let mut args = config.args.clone();
+        if program == "prover" {
+            args.extend(["--witness", "/workspace/witness.json"].map(String::from));
+            let parsed = ProverArgs::try_parse_from(&args).unwrap();
+            assert_eq!(parsed.params, PathBuf::from("/params"));
+        } else {
+            args.extend(["--proof", "/workspace/proof.json", "--params", "/workspace/other"].map(String::from));
+            let parsed = VerifierArgs::try_parse_from(&args).unwrap();
+            assert_eq!(parsed.params, PathBuf::from("/workspace/other"), "the task's argument wins");
+        }
+    }
+}
+
+fn deploy(out: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(root().join("scripts/deploy.sh"))
+        .env("OUT_DIR", out)
+        .arg("--dry-run")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn deploy_script_renders_the_exec_tasks_and_manifests_it_would_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let witness = dir.path().join("witness.json");
+    std::fs::write(&witness, "{}").unwrap();
+    let out = deploy(
+        dir.path(),
+        &[
+            "v1",
+            "exec",
+            "--prover",
+            "aa",
+            "--verifier",
+            "bb",
+            "--witness",
+            witness.to_str().unwrap(),
+            "--witness-url",
+            "http://h/w",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tasks: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("v1-tasks.json")).unwrap()).unwrap();
+    assert_eq!((tasks[0]["program"].as_str(), tasks[1]["program"].as_str()), (Some("aa"), Some("bb")));
+    assert_eq!(tasks[1]["inputs"][0]["Output"]["source_program"], "aa", "the verifier reads the prover's output");
+    // The node hands the programs name/value pairs, flattened: they must parse.
+    for (i, task) in tasks.as_array().unwrap().iter().enumerate() {
+        let args: Vec<String> = task["cmd_args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| [a["name"].as_str().unwrap().to_string(), a["value"].as_str().unwrap().to_string()])
+            .collect();
+        if i == 0 {
+            ProverArgs::try_parse_from(&args).unwrap();
+        } else {
+            VerifierArgs::try_parse_from(&args).unwrap();
+        }
+    }
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gevulot-cli"));
+
+    let out = deploy(
+        dir.path(),
+        &[
+            "v2",
+            "--prover-image",
+            "http://h/p.img",
+            "--verifier-image",
+            "http://h/v.img",
+            "--witness",
+            "QmW",
+            "--params",
+            "QmP",
+            "--proof",
+            "QmProof",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rendered: Task =
+        serde_yaml::from_slice(&std::fs::read(dir.path().join("verifier-task.yaml")).unwrap()).unwrap();
+    assert_eq!(rendered.spec.input_contexts[0].source, "QmProof");
+    check_verifier(&rendered.spec);
+    let _: Workflow = serde_yaml::from_slice(&std::fs::read(dir.path().join("workflow.yaml")).unwrap()).unwrap();
+
+    let out = deploy(dir.path(), &["v2", "--prover-image", "x"]);
+    assert_eq!(out.status.code(), Some(2), "missing arguments: usage");
+    let out = deploy(
+        dir.path(),
+        &["v2", "--prover-image", "p", "--verifier-image", "v", "--witness", "w", "--params", "k", "--class", "huge"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("class must be micro, tiny or small"));
+}

@@ -1,0 +1,140 @@
+//! What every task test needs: a witness of an empty anvil block (its coinbase is the one account
+//! touched), INSECURE dev params, and a proof of it made by the prover binary in v1 file form,
+//! with the key cache it filled.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::OnceLock,
+};
+
+use serde_json::{json, Value};
+use testkit::{anvil::Anvil, blocks};
+use witness::{
+    capture::{capture, CaptureOptions, Progress},
+    file::Format,
+    rpc::{RpcClient, RpcConfig},
+};
+
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    pub block: u64,
+    pub witness: PathBuf,
+    pub params: PathBuf,
+    pub keys: PathBuf,
+    /// The native prover's v1 workspace after its run.
+    pub prover_ws: PathBuf,
+    pub prover_run: Output,
+    pub prover_result: Value,
+}
+
+impl Fixture {
+    pub fn proof(&self) -> PathBuf {
+        self.prover_ws.join("proof.json")
+    }
+}
+
+pub fn s(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+pub fn params_name() -> String {
+    circuit::params::dev_file_name(15)
+}
+
+/// Runs `prover` or `verifier` outside a VM with the given environment and arguments.
+pub fn run(program: &str, env: &[(&str, &Path)], mode: &str, args: &[&str]) -> Output {
+    let exe = match program {
+        "prover" => env!("CARGO_BIN_EXE_prover"),
+        _ => env!("CARGO_BIN_EXE_verifier"),
+    };
+    let mut cmd = Command::new(exe);
+    cmd.env("GEVULOT_MODE", mode).env_remove("GEVULOT_NO_SECCOMP").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("running the binary")
+}
+
+/// A v1 workspace holding `task.json` and the named files.
+pub fn v1_workspace(dir: &Path, id: &str, args: &[&str], files: &[&Path]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut names = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_str().unwrap().to_string();
+        std::fs::copy(file, dir.join(&name)).unwrap();
+        names.push(format!("/workspace/{name}"));
+    }
+    let task = json!({ "id": id, "args": args, "files": names });
+    std::fs::write(dir.join("task.json"), task.to_string()).unwrap();
+    dir.to_path_buf()
+}
+
+/// `task_result.json`: Ok(result) or Err(message).
+pub fn v1_result(ws: &Path) -> Result<Value, String> {
+    let text = std::fs::read(ws.join("task_result.json")).expect("the shim wrote task_result.json");
+    let value: Value = serde_json::from_slice(&text).unwrap();
+    match (value.get("Ok"), value.get("Err")) {
+        (Some(ok), None) => Ok(ok.clone()),
+        (None, Some(err)) => Err(err.as_str().unwrap().to_string()),
+        _ => panic!("task_result.json is neither Ok nor Err: {value}"),
+    }
+}
+
+/// The result's `data` bytes, parsed as JSON.
+pub fn data(result: &Value) -> Value {
+    let bytes: Vec<u8> = serde_json::from_value(result["data"].clone()).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn make() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let anvil = Anvil::start(Some("shanghai")).unwrap();
+    let chain = blocks::Chain::new(&anvil).unwrap();
+    let made = blocks::small_block(&chain).unwrap();
+    let client = RpcClient::new(&anvil.url, RpcConfig::default());
+    let opts = CaptureOptions { block: made.empty, blockhash_window: 1 };
+    let captured = capture(&client, &opts, &Progress::hidden()).unwrap();
+    let witness = dir.path().join("witness.json");
+    witness::file::write(&witness, &captured.witness, Format::Json).unwrap();
+    drop(anvil);
+
+    let params = dir.path().join(params_name());
+    circuit::params::write(&circuit::params::generate_insecure_dev(15), &params).unwrap();
+
+    let ws = v1_workspace(
+        &dir.path().join("prover-ws"),
+        "prove-1",
+        &[
+            "--witness",
+            "/workspace/witness.json",
+            "--params",
+            &format!("/workspace/{}", params_name()),
+            "--keys-dir",
+            "/workspace/keys",
+        ],
+        &[&witness, &params],
+    );
+    let prover_run = run("prover", &[("GEVULOT_WORKSPACE", &ws)], "v1", &[]);
+    let prover_result = v1_result(&ws).unwrap_or_else(|e| panic!("prover task failed: {e}\n{}", stderr(&prover_run)));
+    assert!(prover_run.status.success(), "{}", stderr(&prover_run));
+    Fixture {
+        block: made.empty,
+        witness,
+        params,
+        keys: ws.join("keys"),
+        prover_ws: ws,
+        prover_run,
+        prover_result,
+        _dir: dir,
+    }
+}
+
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(make)
+}

@@ -1,0 +1,94 @@
+//! The QEMU command line: the machine shape a Gevulot node gives a task VM (q35, `-cpu max`,
+//! PCIe root ports for the virtio devices, an entropy source, no display, no reboot, the
+//! isa-debug-exit port for the exit status), with the kernel and initramfs booted directly and
+//! the task's shares as 9p.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use crate::Image;
+
+/// The isa-debug-exit port the VM writes its status to (the one gevulot-rs runtime configs name).
+pub const DEBUG_EXIT_PORT: u16 = 0xf4;
+/// QEMU's exit status when the program reports success through the port; failure is 1.
+pub const DEBUG_EXIT_SUCCESS: i32 = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Accel {
+    /// KVM when /dev/kvm can be opened, TCG otherwise.
+    Auto,
+    Kvm,
+    Tcg,
+}
+
+impl Accel {
+    pub fn resolve(self) -> Accel {
+        match self {
+            Accel::Auto if kvm_usable() => Accel::Kvm,
+            Accel::Auto => Accel::Tcg,
+            other => other,
+        }
+    }
+}
+
+fn kvm_usable() -> bool {
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").is_ok()
+}
+
+/// What the node allots a task.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Limits {
+    pub cpus: u32,
+    pub mem_mib: u64,
+    pub timeout_s: u64,
+}
+
+/// A 9p share: host directory, mount tag, read-only or not.
+#[derive(Clone, Debug)]
+pub struct Share {
+    pub path: PathBuf,
+    pub tag: String,
+    pub read_only: bool,
+}
+
+pub struct Machine<'a> {
+    pub image: &'a Image,
+    pub limits: Limits,
+    pub accel: Accel,
+    pub cmdline: String,
+    pub shares: Vec<Share>,
+    pub console: &'a Path,
+}
+
+impl Machine<'_> {
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new("qemu-system-x86_64");
+        let accel = match self.accel.resolve() {
+            Accel::Kvm => "kvm",
+            _ => "tcg",
+        };
+        cmd.args(["-machine", &format!("q35,accel={accel}"), "-cpu", "max"]);
+        cmd.args(["-smp", &self.limits.cpus.to_string(), "-m", &format!("{}M", self.limits.mem_mib)]);
+        cmd.args(["-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-vga", "none"]);
+        cmd.args(["-serial", &format!("file:{}", self.console.display()), "-monitor", "none"]);
+        cmd.args(["-kernel", &self.image.kernel.display().to_string()]);
+        cmd.args(["-initrd", &self.image.initramfs.display().to_string()]);
+        cmd.args(["-append", &self.cmdline]);
+        cmd.args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04")]);
+        for (i, share) in self.shares.iter().enumerate() {
+            cmd.args(["-device", &format!("pcie-root-port,port={},chassis={},id=rp{i},bus=pcie.0", 0x10 + i, i + 1)]);
+            let ro = if share.read_only { ",readonly=on" } else { "" };
+            cmd.args([
+                "-fsdev",
+                &format!("local,id=fs{i},path={},security_model=none,multidevs=remap{ro}", share.path.display()),
+                "-device",
+                &format!("virtio-9p-pci,fsdev=fs{i},mount_tag={},bus=rp{i}", share.tag),
+            ]);
+        }
+        cmd.args(["-object", "rng-random,id=rng0,filename=/dev/urandom", "-device", "virtio-rng-pci,rng=rng0"]);
+        cmd
+    }
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Deploys the prover/verifier pair to Gevulot and runs a prove-then-verify job on it.
+#
+# Gevulot v1 (devnet; gevulot-cli, Nanos images from scripts/build-images.sh):
+#   scripts/deploy.sh v1 deploy --name NAME --prover-image FILE --prover-url URL \
+#                               --verifier-image FILE --verifier-url URL
+#   scripts/deploy.sh v1 exec --prover HASH --verifier HASH --witness FILE --witness-url URL
+# Gevulot v2 (gvltctl, manifests/):
+#   scripts/deploy.sh v2 --prover-image URL --verifier-image URL --witness CID|URL \
+#                        --params CID|URL [--class micro|tiny|small] [--proof CID]
+#
+# --dry-run prints the commands (and writes the rendered files) without running them. Needs
+# gevulot-cli or gvltctl on PATH otherwise. Environment: GEVULOT_JSONURL, GEVULOT_KEYFILE (v1),
+# GEVULOT_ENDPOINT, GEVULOT_MNEMONIC (v2). OUT_DIR (default target/deploy) gets what is rendered.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT_DIR:-$root/target/deploy}
+dry=
+args=()
+for a in "$@"; do [ "$a" = --dry-run ] && dry=1 || args+=("$a"); done
+set -- "${args[@]}"
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+run() {
+  if [ -n "$dry" ]; then printf '+'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
+}
+need() {
+  [ -n "$dry" ] || command -v "$1" >/dev/null || { echo "$1 is not installed: $2" >&2; exit 1; }
+}
+hash_of() {
+  if [ -n "$dry" ] && ! command -v gevulot-cli >/dev/null; then
+    echo "HASH-OF-$(basename "$1")"
+  else
+    gevulot-cli calculate-hash --file "$1" | grep -oE '[0-9a-f]{64}' | head -1
+  fi
+}
+
+# Resources: the prover's class peaks at 1.2 (micro) / 3.6 GiB (tiny) while proving, keys on top.
+PROVER_CPUS=${PROVER_CPUS:-4} PROVER_MEM_MIB=${PROVER_MEM_MIB:-16384}
+VERIFIER_CPUS=${VERIFIER_CPUS:-1} VERIFIER_MEM_MIB=${VERIFIER_MEM_MIB:-4096}
+mkdir -p "$out"
+
+v1_deploy() {
+  local name= pimg= purl= vimg= vurl=
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --name) name=$2 ;; --prover-image) pimg=$2 ;; --prover-url) purl=$2 ;;
+      --verifier-image) vimg=$2 ;; --verifier-url) vurl=$2 ;; *) usage ;;
+    esac; shift 2
+  done
+  [ -n "$name" ] && [ -n "$pimg" ] && [ -n "$purl" ] && [ -n "$vimg" ] && [ -n "$vurl" ] || usage
+  for f in "$pimg" "$vimg"; do [ -f "$f" ] || { echo "image $f not found (scripts/build-images.sh)" >&2; exit 1; }; done
+  need gevulot-cli "cargo install --git https://github.com/gevulotnetwork/gevulot.git gevulot-cli"
+  local ph vh
+  ph=$(hash_of "$pimg"); vh=$(hash_of "$vimg")
+  echo "prover $ph, verifier $vh" >&2
+  run gevulot-cli --jsonurl "${GEVULOT_JSONURL:-http://api.devnet.gevulot.com:9944}" --keyfile "${GEVULOT_KEYFILE:-gevulot.pki}" \
+    deploy --name "$name" \
+    --prover "$ph" --provername "#eth-block-prover" --proverimgurl "$purl" \
+    --provercpus "$PROVER_CPUS" --provermem "$PROVER_MEM_MIB" --provergpus 0 \
+    --verifier "$vh" --verifiername "#eth-block-verifier" --verifierimgurl "$vurl" \
+    --verifiercpus "$VERIFIER_CPUS" --verifiermem "$VERIFIER_MEM_MIB" --verifiergpus 0
+}
+
+v1_exec() {
+  local prover= verifier= witness= wurl=
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --prover) prover=$2 ;; --verifier) verifier=$2 ;; --witness) witness=$2 ;; --witness-url) wurl=$2 ;; *) usage ;;
+    esac; shift 2
+  done
+  [ -n "$prover" ] && [ -n "$verifier" ] && [ -n "$witness" ] && [ -n "$wurl" ] || usage
+  [ -f "$witness" ] || { echo "witness $witness not found" >&2; exit 1; }
+  need gevulot-cli "cargo install --git https://github.com/gevulotnetwork/gevulot.git gevulot-cli"
+  local wh
+  wh=$(hash_of "$witness")
+  # The prover reads the witness the node downloads; the verifier reads the prover's proof file
+  # and checks it covers that same witness.
+  cat > "$out/v1-tasks.json" <<JSON
+[
+  {
+    "program": "$prover",
+    "cmd_args": [
+      {"name": "--witness", "value": "/workspace/witness.json"},
+      {"name": "--proof", "value": "/workspace/proof.json"}
+    ],
+    "inputs": [
+      {"Input": {"local_path": "$wh", "vm_path": "/workspace/witness.json", "file_url": "$wurl"}}
+    ]
+  },
+  {
+    "program": "$verifier",
+    "cmd_args": [
+      {"name": "--proof", "value": "/workspace/proof.json"},
+      {"name": "--witness", "value": "/workspace/witness.json"}
+    ],
+    "inputs": [
+      {"Output": {"source_program": "$prover", "file_name": "/workspace/proof.json"}},
+      {"Input": {"local_path": "$wh", "vm_path": "/workspace/witness.json", "file_url": "$wurl"}}
+    ]
+  }
+]
+JSON
+  echo "$out/v1-tasks.json" >&2
+  run gevulot-cli --jsonurl "${GEVULOT_JSONURL:-http://api.devnet.gevulot.com:9944}" --keyfile "${GEVULOT_KEYFILE:-gevulot.pki}" \
+    exec --tasks "$(cat "$out/v1-tasks.json")"
+}
+
+render() {
+  sed -e "s|\${PROVER_IMAGE}|$PROVER_IMAGE|g" -e "s|\${VERIFIER_IMAGE}|$VERIFIER_IMAGE|g" \
+      -e "s|\${WITNESS}|$WITNESS|g" -e "s|\${PARAMS}|$PARAMS|g" -e "s|\${PROOF}|$PROOF|g" \
+      -e "s|\${CLASS}|$CLASS|g" "$root/manifests/$1" > "$out/$1"
+  if grep -q '\${' "$out/$1"; then echo "$out/$1: unfilled placeholder" >&2; exit 1; fi
+  echo "$out/$1"
+}
+
+v2() {
+  PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --prover-image) PROVER_IMAGE=$2 ;; --verifier-image) VERIFIER_IMAGE=$2 ;; --witness) WITNESS=$2 ;;
+      --params) PARAMS=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; *) usage ;;
+    esac; shift 2
+  done
+  [ -n "$PROVER_IMAGE" ] && [ -n "$VERIFIER_IMAGE" ] && [ -n "$WITNESS" ] && [ -n "$PARAMS" ] || usage
+  case "$CLASS" in micro|tiny|small) ;; *) echo "class must be micro, tiny or small" >&2; exit 2 ;; esac
+  need gvltctl "https://github.com/gevulotnetwork/gvltctl/releases/latest"
+  local ctl=(gvltctl)
+  [ -z "${GEVULOT_ENDPOINT:-}" ] || ctl+=(-e "$GEVULOT_ENDPOINT")
+  [ -z "${GEVULOT_MNEMONIC:-}" ] || ctl+=(-n "$GEVULOT_MNEMONIC")
+  if [ -z "$PROOF" ]; then
+    # Stage 1. Its status lists the output CIDs (proof.json first): rerun with --proof CID.
+    PROOF=PROOF-CID-FROM-THE-PROVER-TASK
+    render workflow.yaml >/dev/null
+    run "${ctl[@]}" task create -f "$(render prover-task.yaml)"
+    echo "then: gvltctl task get <task id>; scripts/deploy.sh v2 ... --proof <status.outputContexts[0]>" >&2
+  else
+    render workflow.yaml >/dev/null
+    run "${ctl[@]}" task create -f "$(render verifier-task.yaml)"
+  fi
+}
+
+case "${1:-}" in
+  v1) shift; case "${1:-}" in deploy) shift; v1_deploy "$@" ;; exec) shift; v1_exec "$@" ;; *) usage ;; esac ;;
+  v2) shift; v2 "$@" ;;
+  *) usage ;;
+esac

@@ -10,8 +10,15 @@ if [ -f "$dest/vmlinux" ] && [ -f "$dest/version" ]; then
   exit 0
 fi
 command -v apt-get >/dev/null || { echo "apt-get is needed to fetch Debian's kernel" >&2; exit 1; }
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-[ -n "$pkg" ] || { echo "no linux-image-amd64 in apt's lists (run apt-get update)" >&2; exit 1; }
+kernel_pkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+pkg=$(kernel_pkg)
+if [ -z "$pkg" ]; then
+  # A fresh container has no package lists yet.
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  $sudo apt-get update -qq >&2 || true
+  pkg=$(kernel_pkg)
+fi
+[ -n "$pkg" ] || { echo "no linux-image-amd64 in apt's lists (is this Debian or Ubuntu with apt sources?)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "apt-get download $pkg failed" >&2; exit 1; }

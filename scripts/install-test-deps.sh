@@ -3,6 +3,7 @@
 # - anvil, the real binary shipped inside the npm package @foundry-rs/anvil, into .tools/;
 # - QEMU (qemu-system-x86) and cpio from apt, for the VM image tests;
 # - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh).
+# With the argument `anvil`, only anvil.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
@@ -18,6 +19,7 @@ else
   [ -x "$anvil" ] || { echo "npm installed @foundry-rs/anvil but $anvil is missing" >&2; exit 1; }
 fi
 "$anvil" --version | head -1
+[ "${1:-}" != anvil ] || exit 0
 
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)

@@ -7,6 +7,8 @@
 #
 #   scripts/run-local.sh                     # about 4 minutes on 2 cores, the first time
 #   HARDFORK=cancun KIND=mixed scripts/run-local.sh   # any anvil hardfork; mixed: 5 txs, ~30 min
+#   VM=1 scripts/run-local.sh                # then verify once more inside the verifier VM image
+#                                            # (needs scripts/install-test-deps.sh's QEMU)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,7 +17,7 @@ kind=${KIND:-small}
 out=run-local
 mkdir -p "$out"
 
-scripts/install-test-deps.sh
+scripts/install-test-deps.sh anvil
 cargo build --release -p cli -p testkit --bins
 bin=target/release
 
@@ -45,3 +47,14 @@ echo "== proving"
 
 echo "== verifying"
 "$bin/prover_cmd" verifier -k "$out/params" -p "$out/proof.json" -w "$out/witness.json" --keys-dir "$out/keys"
+
+if [ "${VM:-0}" = 1 ]; then
+  echo "== verifying again inside the verifier VM image (QEMU, TCG), as a Gevulot node would run it"
+  scripts/install-test-deps.sh
+  PARAMS="$params" VM_IMAGES_DIR="$root/$out/vm-images" PROFILE=release scripts/build-test-images.sh
+  cargo build --release --quiet -p runner
+  rm -rf "$out/vm-task"
+  "$bin/gevulot-runner" --image "$out/vm-images/verifier" --workspace "$out/vm-task" \
+    --file "$out/proof.json" --file "$out/witness.json" --file "$out/keys" \
+    -- --proof /workspace/proof.json --witness /workspace/witness.json --keys-dir /workspace/keys
+fi

@@ -28,26 +28,34 @@ vmlinuz="$work/root/boot/vmlinuz-$version"
 # The bzImage holds the kernel as an xz stream: find it and unpack it (what extract-vmlinux does).
 offset=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$vmlinuz" | head -1 | cut -d: -f1)
 [ -n "$offset" ] || { echo "$vmlinuz: no xz stream found" >&2; exit 1; }
-mkdir -p "$dest.tmp/modules"
+rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/modules"  # a failed run may have left one
 tail -c +$((offset + 1)) "$vmlinuz" | xz -dc > "$dest.tmp/vmlinux" 2>/dev/null || true
 head -c 4 "$dest.tmp/vmlinux" | grep -q ELF || { echo "could not unpack vmlinux from $vmlinuz" >&2; exit 1; }
-# virtio and 9p for the workspace shares, vsock for the v1 devnet (gRPC) form, in load order.
-modules="drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci_modern_dev
-drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
-net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p net/vmw_vsock/vsock
-net/vmw_vsock/vmw_vsock_virtio_transport_common net/vmw_vsock/vmw_vsock_virtio_transport"
+# virtio-pci and 9p for the workspace shares, vsock for the v1 devnet (gRPC) form. Their
+# dependencies come from each module's own `depends=` (they change between Debian's kernel
+# builds), and each module is listed after what it depends on: init loads them in this order.
+wanted="virtio_pci 9pnet_virtio 9p vmw_vsock_virtio_transport"
+declare -A module_path
+while IFS= read -r ko; do
+  name=$(basename "$ko" .ko)
+  module_path[${name//-/_}]=$ko
+done < <(find "$work/root/lib/modules/$version/kernel" -name '*.ko')
 loaded=" "
-for m in $modules; do
-  ko="$work/root/lib/modules/$version/kernel/$m.ko"
-  [ -f "$ko" ] || { echo "module $m missing from $pkg" >&2; exit 1; }
-  # Each module's dependencies must already be in the list.
-  for dep in $(LC_ALL=C grep -ao 'depends=[a-z0-9_,-]*' "$ko" | head -1 | cut -d= -f2 | tr ',' ' '); do
-    case "$loaded" in *" $dep "*) ;; *) echo "module $m needs $dep first" >&2; exit 1 ;; esac
-  done
+visiting=" "
+add_module() {
+  local m=$1 ko deps dep
+  case "$loaded" in *" $m "*) return ;; esac
+  case "$visiting" in *" $m "*) echo "modules depend on each other in a cycle through $m" >&2; exit 1 ;; esac
+  ko=${module_path[$m]:-}
+  [ -n "$ko" ] || { echo "module $m missing from $pkg" >&2; exit 1; }
+  visiting="$visiting$m "
+  deps=$(LC_ALL=C grep -ao 'depends=[a-z0-9_,-]*' "$ko" | head -1 | cut -d= -f2 || true)
+  for dep in ${deps//,/ }; do add_module "${dep//-/_}"; done
   cp "$ko" "$dest.tmp/modules/"
-  echo "$(basename "$ko")" >> "$dest.tmp/modules/load-order"
-  loaded="$loaded$(basename "$m") "
-done
+  basename "$ko" >> "$dest.tmp/modules/load-order"
+  loaded="$loaded$m "
+}
+for m in $wanted; do add_module "$m"; done
 echo "$version ($pkg)" > "$dest.tmp/version"
 rm -rf "$dest" && mv "$dest.tmp" "$dest"
 echo "$dest"

@@ -2,8 +2,8 @@
 //! memory), and the end-to-end `prover_cmd offline_prover` time against the bare in-process
 //! prove calls for the same chunks (target: at most 1.15x).
 //!
-//!     cargo bench -p cli --bench proving                      # micro (about 5 minutes)
-//!     BENCH_CLASSES=micro,tiny,small cargo bench -p cli --bench proving
+//!     cargo bench -p cli --bench proving                      # micro (about 12 minutes)
+//!     BENCH_CLASSES=micro,tiny,small cargo bench -p cli --bench proving   # small: ~40 min, 13 GiB
 //!
 //! Insecure development params throughout (timings do not depend on the params' secret).
 //! Each class runs in a child process of its own, so that its peak memory is its own.

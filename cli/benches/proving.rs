@@ -2,8 +2,8 @@
 //! memory), and the end-to-end `prover_cmd offline_prover` time against the bare in-process
 //! prove calls for the same chunks (target: at most 1.15x).
 //!
-//!     cargo bench -p cli --bench proving                      # micro (about 12 minutes)
-//!     BENCH_CLASSES=micro,tiny,small cargo bench -p cli --bench proving   # small: ~40 min, 13 GiB
+//!     cargo bench -p cli --bench proving                      # micro (about 8 minutes)
+//!     BENCH_CLASSES=micro,tiny,small cargo bench -p cli --bench proving   # small: ~20 min, 13 GiB
 //!
 //! Insecure development params throughout (timings do not depend on the params' secret).
 //! Each class runs in a child process of its own, so that its peak memory is its own.
@@ -52,24 +52,33 @@ fn peak_rss_mib() -> f64 {
     kib / 1024.0
 }
 
-/// In-process proving of `chunks` with keys in memory: seconds for block-state and keccak proofs.
+/// What in-process proving of some chunks cost, and the last chunk's proofs (to verify).
+struct BareProving {
+    main_s: f64,
+    keccak_s: f64,
+    main: proving::MainProof,
+    keccak_proof: Vec<u8>,
+    keccak_commit: circuit::Fr,
+}
+
+/// In-process proving of `chunks` with keys in memory.
 fn bare_prove(
     params: &params::LoadedParams,
     keys: &circuit::keys::ProvingKeys,
     chunks: &[Chunk],
-) -> anyhow::Result<(f64, f64, usize, usize)> {
-    let (mut main_s, mut keccak_s, mut main_bytes, mut keccak_bytes) = (0.0, 0.0, 0, 0);
+) -> anyhow::Result<BareProving> {
+    let (mut main_s, mut keccak_s, mut last) = (0.0, 0.0, None);
     for chunk in chunks {
         let t = Instant::now();
         let main = proving::prove_main(&params.params, &keys.main, chunk)?;
         main_s += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let (kproof, _) = proving::prove_keccak(&params.params, &keys.keccak, main.keccak_inputs)?;
+        let (kproof, commit) = proving::prove_keccak(&params.params, &keys.keccak, main.keccak_inputs.clone())?;
         keccak_s += t.elapsed().as_secs_f64();
-        main_bytes = main.proof.len();
-        keccak_bytes = kproof.len();
+        last = Some((main, kproof, commit));
     }
-    Ok((main_s, keccak_s, main_bytes, keccak_bytes))
+    let (main, keccak_proof, keccak_commit) = last.context("no chunks to prove")?;
+    Ok(BareProving { main_s, keccak_s, main, keccak_proof, keccak_commit })
 }
 
 /// One class, in this (child) process: prints one result line.
@@ -86,13 +95,10 @@ fn run_class(class: CapacityClass) -> anyhow::Result<()> {
     let t = Instant::now();
     let (keys, _) = KeyCache::new(None).proving_keys(&loaded.params, class)?;
     let keygen = t.elapsed().as_secs_f64();
-    let (main_s, keccak_s, main_bytes, keccak_bytes) = bare_prove(&loaded, &keys, std::slice::from_ref(&chunk))?;
-
-    let main = proving::prove_main(&loaded.params, &keys.main, &chunk)?;
-    let (kproof, commit) = proving::prove_keccak(&loaded.params, &keys.keccak, main.keccak_inputs.clone())?;
+    let bare = bare_prove(&loaded, &keys, std::slice::from_ref(&chunk))?;
     let t = Instant::now();
-    proving::verify(&loaded.params, keys.main.pk.get_vk(), &main.proof, &main.instances)?;
-    proving::verify(&loaded.params, keys.keccak.pk.get_vk(), &kproof, &[commit])?;
+    proving::verify(&loaded.params, keys.main.pk.get_vk(), &bare.main.proof, &bare.main.instances)?;
+    proving::verify(&loaded.params, keys.keccak.pk.get_vk(), &bare.keccak_proof, &[bare.keccak_commit])?;
     let verify_ms = t.elapsed().as_secs_f64() * 1000.0;
     println!(
         "{:<6} k={:<2} {:>3} acc {:>3} slots | keygen {:>7.1} s | prove {:>7.1} s + keccak {:>6.1} s | verify {:>6.1} ms | proof {:>6} + {:>6} B | peak {:>7.0} MiB",
@@ -101,11 +107,11 @@ fn run_class(class: CapacityClass) -> anyhow::Result<()> {
         class.accounts,
         class.slots,
         keygen,
-        main_s,
-        keccak_s,
+        bare.main_s,
+        bare.keccak_s,
         verify_ms,
-        main_bytes,
-        keccak_bytes,
+        bare.main.proof.len(),
+        bare.keccak_proof.len(),
         peak_rss_mib()
     );
     Ok(())
@@ -144,8 +150,8 @@ fn end_to_end() -> anyhow::Result<()> {
     let (keys, _) = KeyCache::new(Some(keys_dir.clone())).proving_keys(&loaded.params, class)?;
     let checked = witness::check_witness(&w)?;
     let chunks = chunks(&w, &checked, class)?;
-    let (main_s, keccak_s, _, _) = bare_prove(&loaded, &keys, &chunks)?;
-    let bare = main_s + keccak_s;
+    let bare = bare_prove(&loaded, &keys, &chunks)?;
+    let bare = bare.main_s + bare.keccak_s;
     println!(
         "offline_prover end to end (warm key cache), {} micro chunks: {:.1} s; bare prove calls: {:.1} s; ratio {:.3}x (target <= 1.15x)",
         chunks.len(),

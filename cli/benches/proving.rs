@@ -70,10 +70,11 @@ fn bare_prove(
     let (mut main_s, mut keccak_s, mut last) = (0.0, 0.0, None);
     for chunk in chunks {
         let t = Instant::now();
-        let main = proving::prove_main(&params.params, &keys.main, chunk)?;
+        let mut main = proving::prove_main(&params.params, &keys.main, chunk)?;
         main_s += t.elapsed().as_secs_f64();
+        let keccak_inputs = std::mem::take(&mut main.keccak_inputs);
         let t = Instant::now();
-        let (kproof, commit) = proving::prove_keccak(&params.params, &keys.keccak, main.keccak_inputs.clone())?;
+        let (kproof, commit) = proving::prove_keccak(&params.params, &keys.keccak, keccak_inputs)?;
         keccak_s += t.elapsed().as_secs_f64();
         last = Some((main, kproof, commit));
     }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod error;
+pub mod execution;
 pub mod file;
 pub mod from_rpc;
 pub mod header;

@@ -178,3 +178,17 @@ fn post_state_must_cover_the_same_accounts() {
     w.block.post_state.pop();
     assert!(matches!(check_witness(&w), Err(WitnessError::Coverage { .. })));
 }
+
+#[test]
+fn every_zeth_block_reexecutes_to_its_state_root() {
+    for (i, (file, number)) in ZETH_BLOCKS.iter().enumerate() {
+        let w = zeth_witness(i);
+        let start = std::time::Instant::now();
+        let (_, executed) = witness::execution::reexecute(&w).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let c = executed.commitment;
+        assert_eq!(c.number, *number);
+        assert_eq!(c.hash, w.block_hash);
+        assert_eq!(c.chain_id, 1);
+        eprintln!("{file}: {} txs, gas {}, {:?} in {:?}", c.transactions, c.gas_used, c.fork, start.elapsed());
+    }
+}

@@ -1,0 +1,108 @@
+//! The pre-state as revm sees it: accounts and slots read from the sparse tries, codes by hash,
+//! ancestors' hashes for BLOCKHASH. A read outside what the witness holds is an error naming it,
+//! never a silent zero.
+
+use alloc::{collections::BTreeMap, format};
+
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_trie::TrieAccount;
+use revm::{
+    bytecode::Bytecode,
+    database_interface::Database,
+    state::AccountInfo,
+};
+
+use crate::{
+    error::StatelessError,
+    trie::{NodePool, SparseTrie},
+};
+
+#[derive(Debug)]
+pub struct WitnessDb {
+    pub(crate) pool: NodePool,
+    pub(crate) accounts: SparseTrie,
+    /// Storage tries of the accounts read so far, opened at their pre-state storage roots.
+    pub(crate) storage: BTreeMap<Address, SparseTrie>,
+    /// Pre-state storage roots of the accounts read so far (absent: the account did not exist).
+    pub(crate) storage_roots: BTreeMap<Address, B256>,
+    codes: BTreeMap<B256, Bytes>,
+    block_hashes: BTreeMap<u64, B256>,
+}
+
+impl WitnessDb {
+    pub fn new(state_root: B256, pool: NodePool, codes: &[Bytes], block_hashes: BTreeMap<u64, B256>) -> Self {
+        let codes = codes.iter().map(|code| (keccak256(code), code.clone())).collect();
+        Self {
+            pool,
+            accounts: SparseTrie::new(state_root),
+            storage: BTreeMap::new(),
+            storage_roots: BTreeMap::new(),
+            codes,
+            block_hashes,
+        }
+    }
+
+    pub(crate) fn read_account(&mut self, address: Address) -> Result<Option<TrieAccount>, StatelessError> {
+        let leaf = self
+            .accounts
+            .get(&keccak256(address), &mut self.pool)
+            .map_err(|source| StatelessError::AccountTrie { address, source })?;
+        let Some(leaf) = leaf else { return Ok(None) };
+        let account: TrieAccount = alloy_rlp::Decodable::decode(&mut leaf.as_slice())
+            .map_err(|e| StatelessError::AccountLeaf { address, reason: format!("{e}") })?;
+        Ok(Some(account))
+    }
+
+    pub(crate) fn split(&mut self) -> (&mut SparseTrie, &mut BTreeMap<Address, SparseTrie>, &mut NodePool) {
+        (&mut self.accounts, &mut self.storage, &mut self.pool)
+    }
+}
+
+impl Database for WitnessDb {
+    type Error = StatelessError;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        let Some(account) = self.read_account(address)? else { return Ok(None) };
+        self.storage_roots.insert(address, account.storage_root);
+        let code = match self.codes.get(&account.code_hash) {
+            Some(code) => Some(Bytecode::new_raw(code.clone())),
+            None if account.code_hash == alloy_primitives::KECCAK256_EMPTY => None,
+            None => return Err(StatelessError::MissingCode(account.code_hash)),
+        };
+        Ok(Some(AccountInfo::new(account.balance, account.nonce, account.code_hash, code.unwrap_or_default())))
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        self.codes.get(&code_hash).map(|c| Bytecode::new_raw(c.clone())).ok_or(StatelessError::MissingCode(code_hash))
+    }
+
+    fn storage(&mut self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        if !self.storage_roots.contains_key(&address) {
+            // revm reads an account before its storage; an account not in the state has none.
+            self.basic(address)?;
+        }
+        let slot = B256::from(index);
+        let value = {
+            let root = self.storage_roots.get(&address).copied().unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
+            let trie = self.storage.entry(address).or_insert_with(|| SparseTrie::new(root));
+            trie.get(&keccak256(slot), &mut self.pool)
+                .map_err(|source| StatelessError::StorageTrie { address, slot: index, source })?
+        };
+        match value {
+            None => Ok(U256::ZERO),
+            Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice()).map_err(|e| StatelessError::StorageTrie {
+                address,
+                slot: index,
+                source: crate::error::TrieError::Malformed(leak_reason(e)),
+            }),
+        }
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
+        self.block_hashes.get(&number).copied().ok_or(StatelessError::MissingBlockHash(number))
+    }
+}
+
+fn leak_reason(_: alloy_rlp::Error) -> &'static str {
+    "slot value is not an RLP integer"
+}

@@ -1,0 +1,207 @@
+//! Re-executes one block from a [`StatelessInput`]: header chain, header rules, body roots, every
+//! transaction under the block's fork (alloy-evm's Ethereum block executor over revm, with the
+//! EIP-4788 / EIP-2935 system calls before and the EIP-7002 / EIP-7251 ones and withdrawals
+//! after), then gas, receipts, logs bloom, requests and the post-state root against the header.
+
+use alloc::{borrow::Cow, collections::BTreeMap, format, string::ToString, vec::Vec};
+
+use alloy_consensus::{
+    proofs::calculate_withdrawals_root, transaction::SignerRecoverable, Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
+};
+use alloy_eips::{eip2718::Decodable2718, eip2718::Encodable2718};
+use alloy_evm::{
+    block::BlockExecutor,
+    eth::{receipt_builder::AlloyReceiptBuilder, EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory},
+    EvmEnv, EvmFactory,
+};
+use alloy_primitives::{Bloom, Bytes, B256};
+use alloy_trie::root::ordered_trie_root_with_encoder;
+use revm::database::{states::bundle_state::BundleRetention, State};
+
+use crate::{
+    chain::{ChainSpec, Fork},
+    db::WitnessDb,
+    error::StatelessError,
+    input::{BlockCommitment, StatelessInput},
+    post_state::post_state_root,
+    trie::NodePool,
+    validate::validate_header,
+};
+
+/// A block that re-executed to its header.
+#[derive(Clone, Debug)]
+pub struct Executed {
+    pub commitment: BlockCommitment,
+    /// Nodes the check had to derive from others (see `NodePool::derived`): a host adds them to
+    /// the input so that the guest finds them directly.
+    pub derived_nodes: Vec<Bytes>,
+}
+
+pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError> {
+    let header = &input.header;
+    let number = header.number;
+    let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
+
+    let spec = if ChainSpec::is_known_chain(input.chain_id) {
+        ChainSpec::new(input.chain_id, Fork::Paris)
+    } else {
+        ChainSpec::dev(input.dev_fork.unwrap_or_else(|| Fork::from_header_shape(header)))
+    };
+    let fork = spec.fork_at(header);
+    validate_header(header, parent, &spec, fork)?;
+    check_body(input, fork)?;
+    let transactions = decode_transactions(&input.transactions)?;
+
+    let db = WitnessDb::new(parent.state_root, NodePool::new(&input.nodes), &input.codes, block_hashes);
+    let mut state = State::builder().with_database(db).with_bundle_update().build();
+    let env = EvmEnv::for_eth_block(header, &spec, input.chain_id, spec.blob_params(header));
+    let evm = EthEvmFactory::default().create_evm(&mut state, env);
+    let ctx = EthBlockExecutionCtx {
+        parent_hash: header.parent_hash,
+        parent_beacon_block_root: header.parent_beacon_block_root,
+        ommers: &[],
+        withdrawals: input.withdrawals.as_deref().map(Cow::Borrowed),
+        extra_data: header.extra_data.clone(),
+        tx_count_hint: Some(transactions.len()),
+        slot_number: None,
+    };
+    let mut executor = EthBlockExecutor::new(evm, ctx, &spec, AlloyReceiptBuilder::default());
+    executor.apply_pre_execution_changes().map_err(|e| StatelessError::Execution(format!("system calls: {e}")))?;
+    for (index, tx) in transactions.iter().enumerate() {
+        executor
+            .execute_transaction(tx.as_recovered_ref())
+            .map_err(|e| StatelessError::Transaction { index, reason: e.to_string() })?;
+    }
+    let (_, result) = executor.finish().map_err(|e| StatelessError::Execution(format!("end of block: {e}")))?;
+
+    let mismatch = |field, expected: &dyn core::fmt::Debug, computed: &dyn core::fmt::Debug| StatelessError::Mismatch {
+        number,
+        field,
+        expected: format!("{expected:?}"),
+        computed: format!("{computed:?}"),
+    };
+    if result.gas_used != header.gas_used {
+        return Err(mismatch("gasUsed", &header.gas_used, &result.gas_used));
+    }
+    if fork >= Fork::Cancun && Some(result.blob_gas_used) != header.blob_gas_used {
+        return Err(mismatch("blobGasUsed", &header.blob_gas_used, &result.blob_gas_used));
+    }
+    check_receipts(header, &result.receipts)?;
+    if fork >= Fork::Prague {
+        let computed = result.requests.requests_hash();
+        if Some(computed) != header.requests_hash {
+            return Err(mismatch("requestsHash", &header.requests_hash, &computed));
+        }
+    }
+
+    state.merge_transitions(BundleRetention::PlainState);
+    let bundle = state.take_bundle();
+    let mut db = state.database;
+    let state_root = post_state_root(&mut db, &bundle)?;
+    if state_root != header.state_root {
+        return Err(mismatch("stateRoot", &header.state_root, &state_root));
+    }
+
+    Ok(Executed {
+        commitment: BlockCommitment {
+            chain_id: input.chain_id,
+            number,
+            hash: header.hash_slow(),
+            parent_hash: header.parent_hash,
+            parent_state_root: parent.state_root,
+            state_root,
+            fork,
+            gas_used: header.gas_used,
+            transactions: transactions.len() as u32,
+        },
+        derived_nodes: db.pool.derived().to_vec(),
+    })
+}
+
+/// Each ancestor must hash to its child's parentHash; returns the parent and the hashes BLOCKHASH
+/// can read.
+fn check_ancestors<'a>(
+    header: &Header,
+    ancestors: &'a [Header],
+) -> Result<(&'a Header, BTreeMap<u64, B256>), StatelessError> {
+    let parent = ancestors
+        .first()
+        .ok_or_else(|| StatelessError::Header { number: header.number, reason: "no parent header".into() })?;
+    let mut hashes = BTreeMap::new();
+    let (mut child_number, mut child_parent_hash) = (header.number, header.parent_hash);
+    for ancestor in ancestors {
+        let computed = ancestor.hash_slow();
+        if computed != child_parent_hash || ancestor.number + 1 != child_number {
+            return Err(StatelessError::ParentLink { number: child_number, expected: child_parent_hash, computed });
+        }
+        hashes.insert(ancestor.number, computed);
+        (child_number, child_parent_hash) = (ancestor.number, ancestor.parent_hash);
+    }
+    Ok((parent, hashes))
+}
+
+fn check_body(input: &StatelessInput, fork: Fork) -> Result<(), StatelessError> {
+    let header = &input.header;
+    let computed = ordered_trie_root_with_encoder(&input.transactions, |tx, buf| buf.extend_from_slice(tx));
+    if computed != header.transactions_root {
+        return Err(StatelessError::BodyRoot {
+            number: header.number,
+            what: "transactions",
+            expected: header.transactions_root,
+            computed,
+        });
+    }
+    match (&input.withdrawals, header.withdrawals_root) {
+        (Some(withdrawals), Some(expected)) => {
+            let computed = calculate_withdrawals_root(withdrawals);
+            if computed != expected {
+                return Err(StatelessError::BodyRoot { number: header.number, what: "withdrawals", expected, computed });
+            }
+        }
+        (None, None) if fork < Fork::Shanghai => {}
+        _ => {
+            return Err(StatelessError::Header {
+                number: header.number,
+                reason: "withdrawals and withdrawalsRoot must both be present, from Shanghai on".into(),
+            })
+        }
+    }
+    Ok(())
+}
+
+fn decode_transactions(raw: &[Bytes]) -> Result<Vec<alloy_consensus::transaction::Recovered<TxEnvelope>>, StatelessError> {
+    raw.iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            let fail = |reason: alloc::string::String| StatelessError::Transaction { index, reason };
+            let tx = TxEnvelope::decode_2718_exact(bytes).map_err(|e| fail(format!("does not decode: {e}")))?;
+            let signer = tx.recover_signer().map_err(|e| fail(format!("signature: {e}")))?;
+            Ok(alloy_consensus::transaction::Recovered::new_unchecked(tx, signer))
+        })
+        .collect()
+}
+
+fn check_receipts(header: &Header, receipts: &[ReceiptEnvelope]) -> Result<(), StatelessError> {
+    let computed = ordered_trie_root_with_encoder(receipts, |r, buf| r.encode_2718(buf));
+    if computed != header.receipts_root {
+        return Err(StatelessError::BodyRoot {
+            number: header.number,
+            what: "receipts",
+            expected: header.receipts_root,
+            computed,
+        });
+    }
+    let mut bloom = Bloom::ZERO;
+    for receipt in receipts {
+        bloom.accrue_bloom(&receipt.bloom());
+    }
+    if bloom != header.logs_bloom {
+        return Err(StatelessError::Mismatch {
+            number: header.number,
+            field: "logsBloom",
+            expected: format!("{}", header.logs_bloom),
+            computed: format!("{bloom}"),
+        });
+    }
+    Ok(())
+}

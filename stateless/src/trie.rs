@@ -1,0 +1,466 @@
+//! A sparse Merkle-Patricia trie: the part of a state or storage trie that a block touches, with
+//! every subtree it does not touch kept as its hash. Nodes are resolved on demand from a
+//! [`NodePool`] keyed by their keccak hash, so a node can only ever stand for itself: whatever the
+//! pool holds, a resolved trie hashes to the root it was opened at.
+
+use alloc::{boxed::Box, collections::BTreeMap, vec::Vec};
+
+use alloy_primitives::{keccak256, Bytes, B256};
+use alloy_rlp::{Header, EMPTY_STRING_CODE};
+use alloy_trie::EMPTY_ROOT_HASH;
+
+use crate::error::TrieError;
+
+/// Trie nodes by keccak(rlp(node)): the witness's proofs, pooled.
+#[derive(Clone, Debug, Default)]
+pub struct NodePool {
+    nodes: BTreeMap<B256, Bytes>,
+    /// Nodes that were not in the pool but were derived from one that is (see `derive_shortened`).
+    derived: Vec<Bytes>,
+}
+
+impl NodePool {
+    pub fn new<'a>(nodes: impl IntoIterator<Item = &'a Bytes>) -> Self {
+        let mut pool = Self::default();
+        for node in nodes {
+            pool.insert(node.clone());
+        }
+        pool
+    }
+
+    pub fn insert(&mut self, node: Bytes) {
+        // geth puts empty `0x` entries in some proofs; they are never trie nodes.
+        if !node.is_empty() {
+            self.nodes.insert(keccak256(&node), node);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Nodes that had to be derived (see `derive_shortened`); a host adds them to the guest's input
+    /// so that the guest finds them directly.
+    pub fn derived(&self) -> &[Bytes] {
+        &self.derived
+    }
+
+    fn get(&self, hash: &B256) -> Option<&Bytes> {
+        self.nodes.get(hash)
+    }
+
+    /// When a deletion leaves a branch with one child, that child moves up and its path grows by a
+    /// nibble, so its node is needed, though no pre-state proof walks through it. The post-state
+    /// proof of the deleted key ends at the moved node, whose path is the old one plus a prefix:
+    /// the old node is that node with its path shortened. Trying every shorter path and keeping
+    /// only a node whose hash is the one asked for keeps this sound.
+    fn derive_shortened(&mut self, hash: &B256) -> Option<Bytes> {
+        let mut found = None;
+        'search: for encoded in self.nodes.values() {
+            let Ok(node) = decode_node(encoded) else { continue };
+            let (path, is_leaf) = match &node {
+                Node::Leaf { path, .. } => (path.clone(), true),
+                Node::Extension { path, .. } => (path.clone(), false),
+                _ => continue,
+            };
+            let min = if is_leaf { 0 } else { 1 };
+            for cut in 1..=path.len().saturating_sub(min) {
+                let shortened = match &node {
+                    Node::Leaf { value, .. } => Node::Leaf { path: path[cut..].to_vec(), value: value.clone() },
+                    Node::Extension { child, .. } => Node::Extension { path: path[cut..].to_vec(), child: child.clone() },
+                    _ => unreachable!(),
+                };
+                let rlp = shortened.rlp();
+                if keccak256(&rlp) == *hash {
+                    found = Some(Bytes::from(rlp));
+                    break 'search;
+                }
+            }
+        }
+        let node = found?;
+        self.derived.push(node.clone());
+        self.nodes.insert(*hash, node.clone());
+        Some(node)
+    }
+}
+
+/// A node of the trie; paths are nibbles (0..16).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    Empty,
+    Leaf { path: Vec<u8>, value: Vec<u8> },
+    Extension { path: Vec<u8>, child: Box<Node> },
+    Branch { children: Box<[Node; 16]> },
+    /// A subtree known only by its hash.
+    Hash(B256),
+}
+
+/// A trie opened at a root.
+#[derive(Clone, Debug)]
+pub struct SparseTrie {
+    root: Node,
+}
+
+impl SparseTrie {
+    pub fn new(root: B256) -> Self {
+        // Some nodes report a missing account's storage root as zero; the trie means the empty root.
+        let root = if root == EMPTY_ROOT_HASH || root.is_zero() { Node::Empty } else { Node::Hash(root) };
+        Self { root }
+    }
+
+    pub fn get(&mut self, key: &B256, pool: &mut NodePool) -> Result<Option<Vec<u8>>, TrieError> {
+        get(&mut self.root, &unpack(key), pool)
+    }
+
+    pub fn insert(&mut self, key: &B256, value: Vec<u8>, pool: &mut NodePool) -> Result<(), TrieError> {
+        insert(&mut self.root, &unpack(key), value, pool)
+    }
+
+    pub fn remove(&mut self, key: &B256, pool: &mut NodePool) -> Result<(), TrieError> {
+        remove(&mut self.root, &unpack(key), pool).map(|_| ())
+    }
+
+    pub fn root(&self) -> B256 {
+        match &self.root {
+            Node::Empty => EMPTY_ROOT_HASH,
+            Node::Hash(hash) => *hash,
+            node => keccak256(node.rlp()),
+        }
+    }
+}
+
+fn unpack(key: &B256) -> Vec<u8> {
+    key.iter().flat_map(|b| [b >> 4, b & 0x0f]).collect()
+}
+
+fn resolve(node: &mut Node, pool: &mut NodePool) -> Result<(), TrieError> {
+    if let Node::Hash(hash) = node {
+        let encoded = match pool.get(hash) {
+            Some(encoded) => encoded.clone(),
+            None => pool.derive_shortened(hash).ok_or(TrieError::MissingNode(*hash))?,
+        };
+        *node = decode_node(&encoded)?;
+    }
+    Ok(())
+}
+
+fn get(node: &mut Node, path: &[u8], pool: &mut NodePool) -> Result<Option<Vec<u8>>, TrieError> {
+    resolve(node, pool)?;
+    match node {
+        Node::Empty => Ok(None),
+        Node::Leaf { path: leaf, value } => Ok((leaf.as_slice() == path).then(|| value.clone())),
+        Node::Extension { path: prefix, child } => match path.strip_prefix(prefix.as_slice()) {
+            Some(rest) => get(child, rest, pool),
+            None => Ok(None),
+        },
+        Node::Branch { children } => match path.split_first() {
+            Some((i, rest)) => get(&mut children[*i as usize], rest, pool),
+            None => Err(TrieError::Malformed("key ends at a branch")),
+        },
+        Node::Hash(_) => unreachable!("resolved above"),
+    }
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// A node at `path[..]` below a new branch: a leaf or extension keeps the rest of its path, a
+/// branch needs an extension for it.
+fn with_path(path: &[u8], node: Node) -> Node {
+    if path.is_empty() {
+        return node;
+    }
+    match node {
+        Node::Leaf { path: rest, value } => Node::Leaf { path: [path, &rest].concat(), value },
+        Node::Extension { path: rest, child } => Node::Extension { path: [path, &rest].concat(), child },
+        other => Node::Extension { path: path.to_vec(), child: Box::new(other) },
+    }
+}
+
+fn empty_children() -> Box<[Node; 16]> {
+    Box::new(core::array::from_fn(|_| Node::Empty))
+}
+
+fn insert(node: &mut Node, path: &[u8], value: Vec<u8>, pool: &mut NodePool) -> Result<(), TrieError> {
+    resolve(node, pool)?;
+    match node {
+        Node::Empty => *node = Node::Leaf { path: path.to_vec(), value },
+        Node::Branch { children } => {
+            let (i, rest) = path.split_first().ok_or(TrieError::Malformed("key ends at a branch"))?;
+            insert(&mut children[*i as usize], rest, value, pool)?;
+        }
+        Node::Leaf { path: leaf, value: old } if leaf.as_slice() == path => *old = value,
+        Node::Leaf { .. } | Node::Extension { .. } => {
+            let old = core::mem::replace(node, Node::Empty);
+            let (old_path, is_ext) = match &old {
+                Node::Leaf { path, .. } => (path.clone(), false),
+                Node::Extension { path, .. } => (path.clone(), true),
+                _ => unreachable!(),
+            };
+            let shared = common_prefix(&old_path, path);
+            if is_ext && shared == old_path.len() {
+                let Node::Extension { mut child, .. } = old else { unreachable!() };
+                insert(&mut child, &path[shared..], value, pool)?;
+                *node = with_path(&old_path, *child);
+                return Ok(());
+            }
+            if shared == path.len() || shared == old_path.len() {
+                return Err(TrieError::Malformed("keys of different lengths"));
+            }
+            let mut children = empty_children();
+            let old_rest = match old {
+                Node::Leaf { value, .. } => Node::Leaf { path: old_path[shared + 1..].to_vec(), value },
+                Node::Extension { child, .. } => with_path(&old_path[shared + 1..], *child),
+                _ => unreachable!(),
+            };
+            children[old_path[shared] as usize] = old_rest;
+            children[path[shared] as usize] = Node::Leaf { path: path[shared + 1..].to_vec(), value };
+            *node = with_path(&path[..shared], Node::Branch { children });
+        }
+        Node::Hash(_) => unreachable!("resolved above"),
+    }
+    Ok(())
+}
+
+/// Removes `path`; returns whether it was there.
+fn remove(node: &mut Node, path: &[u8], pool: &mut NodePool) -> Result<bool, TrieError> {
+    resolve(node, pool)?;
+    match node {
+        Node::Empty => Ok(false),
+        Node::Leaf { path: leaf, .. } => {
+            if leaf.as_slice() != path {
+                return Ok(false);
+            }
+            *node = Node::Empty;
+            Ok(true)
+        }
+        Node::Extension { path: prefix, child } => {
+            let Some(rest) = path.strip_prefix(prefix.as_slice()) else { return Ok(false) };
+            if !remove(child, rest, pool)? {
+                return Ok(false);
+            }
+            let prefix = core::mem::take(prefix);
+            let child = core::mem::replace(child.as_mut(), Node::Empty);
+            *node = with_path(&prefix, child);
+            Ok(true)
+        }
+        Node::Branch { children } => {
+            let (i, rest) = path.split_first().ok_or(TrieError::Malformed("key ends at a branch"))?;
+            if !remove(&mut children[*i as usize], rest, pool)? {
+                return Ok(false);
+            }
+            let mut left = children.iter().enumerate().filter(|(_, c)| **c != Node::Empty);
+            let (only, second) = (left.next().map(|(j, _)| j), left.next());
+            if let (Some(j), None) = (only, second) {
+                // One child left: the branch goes and the child moves up, so its kind is needed.
+                resolve(&mut children[j], pool)?;
+                let child = core::mem::replace(&mut children[j], Node::Empty);
+                *node = with_path(&[j as u8], child);
+            }
+            Ok(true)
+        }
+        Node::Hash(_) => unreachable!("resolved above"),
+    }
+}
+
+impl Node {
+    /// The node's RLP encoding.
+    pub fn rlp(&self) -> Vec<u8> {
+        let mut payload = Vec::new();
+        match self {
+            Node::Empty => return alloc::vec![EMPTY_STRING_CODE],
+            Node::Hash(hash) => return alloy_rlp::encode(hash),
+            Node::Leaf { path, value } => {
+                alloy_rlp::Encodable::encode(&compact(path, true)[..], &mut payload);
+                alloy_rlp::Encodable::encode(&value[..], &mut payload);
+            }
+            Node::Extension { path, child } => {
+                alloy_rlp::Encodable::encode(&compact(path, false)[..], &mut payload);
+                child.reference(&mut payload);
+            }
+            Node::Branch { children } => {
+                for child in children.iter() {
+                    child.reference(&mut payload);
+                }
+                payload.push(EMPTY_STRING_CODE);
+            }
+        }
+        let mut out = Vec::with_capacity(payload.len() + 4);
+        Header { list: true, payload_length: payload.len() }.encode(&mut out);
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    /// How a parent refers to this node: inline if its RLP is shorter than 32 bytes, else by hash.
+    fn reference(&self, out: &mut Vec<u8>) {
+        match self {
+            Node::Empty => out.push(EMPTY_STRING_CODE),
+            Node::Hash(hash) => alloy_rlp::Encodable::encode(hash, out),
+            node => {
+                let rlp = node.rlp();
+                if rlp.len() < 32 {
+                    out.extend_from_slice(&rlp);
+                } else {
+                    alloy_rlp::Encodable::encode(&keccak256(&rlp), out);
+                }
+            }
+        }
+    }
+}
+
+/// Hex-prefix encoding of a path (Yellow Paper, appendix C).
+fn compact(path: &[u8], leaf: bool) -> Vec<u8> {
+    let flag = if leaf { 2 } else { 0 } + (path.len() % 2) as u8;
+    let mut out = Vec::with_capacity(path.len() / 2 + 1);
+    let rest = if path.len() % 2 == 1 {
+        out.push(flag << 4 | path[0]);
+        &path[1..]
+    } else {
+        out.push(flag << 4);
+        path
+    };
+    out.extend(rest.chunks(2).map(|pair| pair[0] << 4 | pair[1]));
+    out
+}
+
+fn decode_compact(bytes: &[u8]) -> Result<(Vec<u8>, bool), TrieError> {
+    let (first, rest) = bytes.split_first().ok_or(TrieError::Malformed("empty path"))?;
+    let flag = first >> 4;
+    if flag > 3 {
+        return Err(TrieError::Malformed("bad path flag"));
+    }
+    let mut path = Vec::with_capacity(rest.len() * 2 + 1);
+    if flag & 1 == 1 {
+        path.push(first & 0x0f);
+    } else if first & 0x0f != 0 {
+        return Err(TrieError::Malformed("bad path padding"));
+    }
+    path.extend(rest.iter().flat_map(|b| [b >> 4, b & 0x0f]));
+    Ok((path, flag & 2 == 2))
+}
+
+/// Splits an RLP list payload into its items' raw encodings.
+fn list_items(mut payload: &[u8]) -> Result<Vec<&[u8]>, TrieError> {
+    let mut items = Vec::new();
+    while !payload.is_empty() {
+        let mut rest = payload;
+        let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP item"))?;
+        let header_len = payload.len() - rest.len();
+        let total = header_len + header.payload_length;
+        if total > payload.len() {
+            return Err(TrieError::Malformed("RLP item overruns its list"));
+        }
+        items.push(&payload[..total]);
+        payload = &payload[total..];
+    }
+    Ok(items)
+}
+
+fn decode_string(item: &[u8]) -> Result<&[u8], TrieError> {
+    let mut rest = item;
+    let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP string"))?;
+    if header.list {
+        return Err(TrieError::Malformed("expected a string, found a list"));
+    }
+    Ok(&rest[..header.payload_length])
+}
+
+/// A child reference: empty, a 32-byte hash, or an inline node (an RLP list under 32 bytes).
+fn decode_reference(item: &[u8]) -> Result<Node, TrieError> {
+    if item.first().is_some_and(|b| *b >= 0xc0) {
+        return decode_node(item);
+    }
+    match decode_string(item)? {
+        [] => Ok(Node::Empty),
+        hash if hash.len() == 32 => Ok(Node::Hash(B256::from_slice(hash))),
+        _ => Err(TrieError::Malformed("child reference is neither a hash nor a node")),
+    }
+}
+
+pub fn decode_node(encoded: &[u8]) -> Result<Node, TrieError> {
+    let mut rest = encoded;
+    let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP node"))?;
+    if !header.list || rest.len() != header.payload_length {
+        return Err(TrieError::Malformed("a node is an RLP list"));
+    }
+    let items = list_items(rest)?;
+    match items.len() {
+        2 => {
+            let (path, leaf) = decode_compact(decode_string(items[0])?)?;
+            if leaf {
+                Ok(Node::Leaf { path, value: decode_string(items[1])?.to_vec() })
+            } else if path.is_empty() {
+                Err(TrieError::Malformed("extension with an empty path"))
+            } else {
+                Ok(Node::Extension { path, child: Box::new(decode_reference(items[1])?) })
+            }
+        }
+        17 => {
+            if !decode_string(items[16])?.is_empty() {
+                return Err(TrieError::Malformed("branch with a value in a secure trie"));
+            }
+            let mut children = empty_children();
+            for (slot, item) in children.iter_mut().zip(&items[..16]) {
+                *slot = decode_reference(item)?;
+            }
+            Ok(Node::Branch { children })
+        }
+        _ => Err(TrieError::Malformed("a node has 2 or 17 items")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_trie::{HashBuilder, Nibbles};
+
+    fn reference_root(entries: &BTreeMap<B256, Vec<u8>>) -> B256 {
+        let mut hb = HashBuilder::default();
+        for (key, value) in entries {
+            hb.add_leaf(Nibbles::unpack(key), value);
+        }
+        hb.root()
+    }
+
+    fn key(i: u64) -> B256 {
+        keccak256(i.to_be_bytes())
+    }
+
+    #[test]
+    fn inserts_and_removes_match_a_fresh_build() {
+        let mut pool = NodePool::default();
+        let mut trie = SparseTrie::new(EMPTY_ROOT_HASH);
+        let mut entries = BTreeMap::new();
+        for i in 0..300u64 {
+            // Short values make inline nodes, long ones hashed nodes.
+            let value = if i % 3 == 0 { alloc::vec![i as u8 + 1] } else { alloc::vec![7u8; 40] };
+            trie.insert(&key(i), value.clone(), &mut pool).unwrap();
+            entries.insert(key(i), value);
+        }
+        assert_eq!(trie.root(), reference_root(&entries));
+        for i in (0..300u64).filter(|i| i % 4 != 1) {
+            trie.remove(&key(i), &mut pool).unwrap();
+            entries.remove(&key(i));
+            assert_eq!(trie.root(), reference_root(&entries), "after removing {i}");
+        }
+        for i in 0..300u64 {
+            assert_eq!(trie.get(&key(i), &mut pool).unwrap(), entries.get(&key(i)).cloned());
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let mut pool = NodePool::default();
+        let mut trie = SparseTrie::new(EMPTY_ROOT_HASH);
+        for i in 0..50u64 {
+            trie.insert(&key(i), alloc::vec![1u8; 33], &mut pool).unwrap();
+        }
+        let rlp = trie.root.rlp();
+        assert_eq!(decode_node(&rlp).unwrap().rlp(), rlp);
+    }
+}

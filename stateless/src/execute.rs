@@ -38,14 +38,29 @@ pub struct Executed {
 }
 
 pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError> {
+    execute(input, false).map(|(executed, _)| executed)
+}
+
+/// The state after a block, as nodes and codes that, added to the input's, open the next block's
+/// pre-state (the consensus-test runner executes chains of blocks this way).
+#[derive(Clone, Debug, Default)]
+pub struct PostState {
+    pub nodes: Vec<Bytes>,
+    pub codes: Vec<Bytes>,
+}
+
+pub fn execute_block_with_post_state(input: &StatelessInput) -> Result<(Executed, PostState), StatelessError> {
+    execute(input, true)
+}
+
+fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed, PostState), StatelessError> {
     let header = &input.header;
     let number = header.number;
     let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
 
-    let spec = if ChainSpec::is_known_chain(input.chain_id) {
-        ChainSpec::new(input.chain_id, Fork::Paris)
-    } else {
-        ChainSpec::dev(input.dev_fork.unwrap_or_else(|| Fork::from_header_shape(header)))
+    let spec = match input.dev_fork {
+        Some(fork) => ChainSpec::dev(fork),
+        None => ChainSpec::new(input.chain_id, Fork::from_header_shape(header)),
     };
     let fork = spec.fork_at(header);
     validate_header(header, parent, &spec, fork)?;
@@ -102,7 +117,13 @@ pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError>
         return Err(mismatch("stateRoot", &header.state_root, &state_root));
     }
 
-    Ok(Executed {
+    let mut post = PostState::default();
+    if collect_post_state {
+        post.nodes = db.accounts.resolved_nodes();
+        post.nodes.extend(db.storage.values().flat_map(|trie| trie.resolved_nodes()));
+        post.codes = bundle.contracts.values().map(|code| code.original_bytes()).collect();
+    }
+    let executed = Executed {
         commitment: BlockCommitment {
             chain_id: input.chain_id,
             number,
@@ -115,7 +136,8 @@ pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError>
             transactions: transactions.len() as u32,
         },
         derived_nodes: db.pool.derived().to_vec(),
-    })
+    };
+    Ok((executed, post))
 }
 
 /// Each ancestor must hash to its child's parentHash; returns the parent and the hashes BLOCKHASH

@@ -16,8 +16,9 @@ use crate::chain::Fork;
 pub struct StatelessInput {
     /// The chain id transactions are executed with (and checked against, for typed ones).
     pub chain_id: u64,
-    /// The fork of a development chain (a chain with no published schedule); `None` takes it from
-    /// the header's shape. Ignored for known chains.
+    /// Runs the chain under one fork from genesis (development and test chains). `None`: a known
+    /// chain's published schedule, else the newest fork the header's shape has. The fork used is
+    /// committed, so a verifier sees which rules were applied.
     pub dev_fork: Option<Fork>,
     pub header: Header,
     /// Previous headers, parent first: the parent's stateRoot is the pre-state, the rest serve

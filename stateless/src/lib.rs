@@ -19,5 +19,5 @@ pub mod validate;
 
 pub use chain::{ChainSpec, Fork};
 pub use error::{StatelessError, TrieError};
-pub use execute::{execute_block, Executed};
+pub use execute::{execute_block, execute_block_with_post_state, Executed, PostState};
 pub use input::{BlockCommitment, StatelessInput};

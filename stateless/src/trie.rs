@@ -124,12 +124,33 @@ impl SparseTrie {
         remove(&mut self.root, &unpack(key), pool).map(|_| ())
     }
 
+    /// The encodings of every node known in full (not only by hash) that a parent refers to by
+    /// hash, the root included: with them, the trie can be opened again at its new root.
+    pub fn resolved_nodes(&self) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        collect_nodes(&self.root, true, &mut out);
+        out
+    }
+
     pub fn root(&self) -> B256 {
         match &self.root {
             Node::Empty => EMPTY_ROOT_HASH,
             Node::Hash(hash) => *hash,
             node => keccak256(node.rlp()),
         }
+    }
+}
+
+fn collect_nodes(node: &Node, is_root: bool, out: &mut Vec<Bytes>) {
+    match node {
+        Node::Empty | Node::Hash(_) => return,
+        Node::Extension { child, .. } => collect_nodes(child, false, out),
+        Node::Branch { children } => children.iter().for_each(|c| collect_nodes(c, false, out)),
+        Node::Leaf { .. } => {}
+    }
+    let rlp = node.rlp();
+    if is_root || rlp.len() >= 32 {
+        out.push(Bytes::from(rlp));
     }
 }
 

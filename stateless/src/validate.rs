@@ -33,6 +33,10 @@ pub fn validate_header(header: &Header, parent: &Header, spec: &ChainSpec, fork:
     if header.gas_used > header.gas_limit {
         return fail(format!("gasUsed {} is above gasLimit {}", header.gas_used, header.gas_limit));
     }
+    // Clients keep gas in a signed 64-bit integer; the tests pin that bound.
+    if header.gas_limit > i64::MAX as u64 {
+        return fail(format!("gasLimit {} is above 2^63-1", header.gas_limit));
+    }
     let bound = parent.gas_limit / GAS_LIMIT_BOUND_DIVISOR;
     if header.gas_limit.abs_diff(parent.gas_limit) >= bound || header.gas_limit < MIN_GAS_LIMIT {
         return fail(format!("gasLimit {} is out of bounds of the parent's {}", header.gas_limit, parent.gas_limit));

@@ -4,6 +4,7 @@
 
 pub mod anvil;
 pub mod blocks;
+pub mod consensus;
 pub mod fault;
 pub mod fixtures;
 pub mod http;

@@ -1,0 +1,44 @@
+//! Runs the Ethereum consensus tests in ../shared/fixtures/blockchain-tests through the stateless
+//! re-execution and prints the pass count per category.
+//!
+//!     cargo run --release -p testkit --bin consensus_tests [-- --filter <text>] [--verbose]
+
+use clap::Parser;
+
+#[derive(Parser)]
+struct Args {
+    /// Only categories (file names) containing this text.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Print every failure and every refusal's reason.
+    #[arg(long)]
+    verbose: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = testkit::fixtures::path("blockchain-tests");
+    let (mut passed, mut total) = (0, 0);
+    for (category, path) in testkit::consensus::category_files(&dir)? {
+        if args.filter.as_ref().is_some_and(|f| !category.contains(f.as_str())) {
+            continue;
+        }
+        let outcomes = testkit::consensus::run_file(&path)?;
+        let ok = outcomes.iter().filter(|o| o.result.is_ok()).count();
+        println!("{category:<52} {ok:>5} / {:<5}", outcomes.len());
+        for o in &outcomes {
+            if let Err(e) = &o.result {
+                println!("  FAIL {}: {e:#}", o.name);
+            } else if args.verbose {
+                for r in &o.refused {
+                    println!("  refused {} block {} (expects {}): {}", o.name, r.block, r.expected, r.reason);
+                }
+            }
+        }
+        passed += ok;
+        total += outcomes.len();
+    }
+    println!("{passed} passed, {} failed", total - passed);
+    anyhow::ensure!(passed == total, "{} of {total} cases failed", total - passed);
+    Ok(())
+}

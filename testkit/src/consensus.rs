@@ -1,0 +1,199 @@
+//! The Ethereum consensus tests (ethereum/tests BlockchainTests, in ../shared/fixtures/
+//! blockchain-tests) turned into stateless inputs and re-executed with the same code the guest
+//! runs: the full pre-state becomes tries whose nodes are the witness, each block is executed from
+//! the nodes and codes of the state before it, and the state after it opens the next block.
+
+use std::{collections::BTreeMap, path::Path};
+
+use alloy_consensus::{Block, Header, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_rlp::Decodable;
+use alloy_trie::TrieAccount;
+use anyhow::{bail, ensure, Context};
+use serde_json::Value;
+use stateless::{
+    execute_block_with_post_state,
+    trie::{NodePool, SparseTrie},
+    Fork, StatelessInput,
+};
+
+/// What one case came to.
+#[derive(Debug)]
+pub struct CaseOutcome {
+    pub name: String,
+    /// Blocks executed and accepted, and invalid blocks refused.
+    pub accepted: usize,
+    pub refused: Vec<Refusal>,
+    /// `Err`: the case failed (a valid block refused, an invalid one accepted, a wrong root).
+    pub result: anyhow::Result<()>,
+}
+
+/// An invalid block, the exception the test expects and the reason it was refused here.
+#[derive(Debug)]
+pub struct Refusal {
+    pub block: usize,
+    pub expected: String,
+    pub reason: String,
+}
+
+/// The inputs of every block of a case, for a run elsewhere (the zkVM executor): only the valid
+/// blocks, each with the state before it.
+pub fn valid_block_inputs(case: &Value) -> anyhow::Result<Vec<StatelessInput>> {
+    let mut inputs = Vec::new();
+    run_blocks(case, &mut |input| inputs.push(input.clone()))?;
+    Ok(inputs)
+}
+
+pub fn run_case(name: &str, case: &Value) -> CaseOutcome {
+    let mut outcome = CaseOutcome { name: name.to_string(), accepted: 0, refused: Vec::new(), result: Ok(()) };
+    outcome.result = run_blocks_counting(case, &mut outcome.accepted, &mut outcome.refused);
+    outcome
+}
+
+fn run_blocks_counting(case: &Value, accepted: &mut usize, refused: &mut Vec<Refusal>) -> anyhow::Result<()> {
+    let (n, r) = run_blocks(case, &mut |_| {})?;
+    *accepted = n;
+    *refused = r;
+    Ok(())
+}
+
+/// Executes every block in order; `on_valid` sees the input of each accepted block.
+fn run_blocks(case: &Value, on_valid: &mut dyn FnMut(&StatelessInput)) -> anyhow::Result<(usize, Vec<Refusal>)> {
+    ensure!(case["network"] == "Cancun", "network {} is not Cancun", case["network"]);
+    let genesis = decode_header(text(&case["genesisRLP"])?).context("genesisRLP")?;
+    let (root, mut nodes, mut codes) = state_tries(&case["pre"])?;
+    ensure!(root == genesis.state_root, "pre-state root {root} is not the genesis stateRoot {}", genesis.state_root);
+
+    let mut chain = vec![genesis];
+    let mut refused = Vec::new();
+    let mut accepted = 0;
+    for (i, block) in case["blocks"].as_array().context("no blocks")?.iter().enumerate() {
+        let expected = block["expectException"].as_str().map(str::to_string);
+        let result = execute_block(block, &chain, &nodes, &codes);
+        match (result, expected) {
+            (Ok((input, header, post)), None) => {
+                on_valid(&input);
+                nodes.extend(post.nodes);
+                codes.extend(post.codes.into_iter().map(|c| (keccak256(&c), c)));
+                chain.push(header);
+                accepted += 1;
+            }
+            (Ok(_), Some(expected)) => bail!("block {i}: accepted, but the test expects {expected}"),
+            (Err(e), None) => bail!("block {i}: refused a valid block: {e:#}"),
+            (Err(e), Some(expected)) => refused.push(Refusal { block: i, expected, reason: format!("{e:#}") }),
+        }
+    }
+
+    let last = chain.last().expect("genesis");
+    let last_hash = last.hash_slow();
+    let expected_last: B256 = text(&case["lastblockhash"])?.parse().context("lastblockhash")?;
+    ensure!(last_hash == expected_last, "last block hash {last_hash}, the test expects {expected_last}");
+    if case["postState"].is_object() {
+        let (post_root, _, _) = state_tries(&case["postState"])?;
+        ensure!(post_root == last.state_root, "postState root {post_root}, the chain ends at {}", last.state_root);
+    }
+    Ok((accepted, refused))
+}
+
+type BlockRun = (StatelessInput, Header, stateless::PostState);
+
+fn execute_block(
+    block: &Value,
+    chain: &[Header],
+    nodes: &[Bytes],
+    codes: &BTreeMap<B256, Bytes>,
+) -> anyhow::Result<BlockRun> {
+    let rlp: Bytes = text(&block["rlp"])?.parse().context("block rlp is not hex")?;
+    let decoded = Block::<TxEnvelope>::decode(&mut rlp.as_ref()).context("block RLP does not decode")?;
+    ensure!(decoded.body.ommers.is_empty(), "a post-merge block has no ommers");
+    let input = StatelessInput {
+        chain_id: 1,
+        // The tests run one fork from genesis whatever the chain id says.
+        dev_fork: Some(Fork::Cancun),
+        header: decoded.header.clone(),
+        ancestors: chain.iter().rev().take(256).cloned().collect(),
+        transactions: decoded.body.transactions.iter().map(|tx| tx.encoded_2718().into()).collect(),
+        withdrawals: decoded.body.withdrawals.map(|w| w.into_inner()),
+        nodes: nodes.to_vec(),
+        codes: codes.values().cloned().collect(),
+    };
+    let (_, post) = execute_block_with_post_state(&input)?;
+    Ok((input, decoded.header, post))
+}
+
+fn decode_header(hex: &str) -> anyhow::Result<Header> {
+    let rlp: Bytes = hex.parse()?;
+    let block = Block::<TxEnvelope>::decode(&mut rlp.as_ref())?;
+    Ok(block.header)
+}
+
+/// Full tries of a test state (`pre` or `postState`): the root, every node, every code.
+fn state_tries(state: &Value) -> anyhow::Result<(B256, Vec<Bytes>, BTreeMap<B256, Bytes>)> {
+    let mut pool = NodePool::default();
+    let mut accounts = SparseTrie::new(alloy_trie::EMPTY_ROOT_HASH);
+    let mut nodes = Vec::new();
+    let mut codes = BTreeMap::new();
+    for (address, account) in state.as_object().context("state is not an object")? {
+        let address: Address = address.parse().context("address")?;
+        let mut storage = SparseTrie::new(alloy_trie::EMPTY_ROOT_HASH);
+        for (slot, value) in account["storage"].as_object().context("storage")? {
+            let (slot, value) = (quantity(slot)?, quantity(text(value)?)?);
+            if !value.is_zero() {
+                storage.insert(&keccak256(B256::from(slot)), alloy_rlp::encode(value), &mut pool)?;
+            }
+        }
+        nodes.extend(storage.resolved_nodes());
+        let code: Bytes = text(&account["code"])?.parse().context("code")?;
+        let code_hash = keccak256(&code);
+        if !code.is_empty() {
+            codes.insert(code_hash, code);
+        }
+        let leaf = TrieAccount {
+            nonce: quantity(text(&account["nonce"])?)?.to(),
+            balance: quantity(text(&account["balance"])?)?,
+            storage_root: storage.root(),
+            code_hash,
+        };
+        accounts.insert(&keccak256(address), alloy_rlp::encode(leaf), &mut pool)?;
+    }
+    nodes.extend(accounts.resolved_nodes());
+    Ok((accounts.root(), nodes, codes))
+}
+
+fn text(v: &Value) -> anyhow::Result<&str> {
+    v.as_str().with_context(|| format!("expected a string, found {v}"))
+}
+
+fn quantity(s: &str) -> anyhow::Result<U256> {
+    U256::from_str_radix(s.trim_start_matches("0x"), 16).with_context(|| format!("{s:?} is not a hex quantity"))
+}
+
+/// Every case of one category file: `(case name, outcome)`.
+pub fn run_file(path: &Path) -> anyhow::Result<Vec<CaseOutcome>> {
+    let cases = load_cases(path)?;
+    Ok(cases.iter().map(|(name, case)| run_case(name, case)).collect())
+}
+
+pub fn load_cases(path: &Path) -> anyhow::Result<serde_json::Map<String, Value>> {
+    let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut text)
+        .with_context(|| format!("gunzip {}", path.display()))?;
+    match serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))? {
+        Value::Object(map) => Ok(map),
+        _ => bail!("{}: not an object of cases", path.display()),
+    }
+}
+
+/// The category files, sorted: `(category, path)`.
+pub fn category_files(dir: &Path) -> anyhow::Result<Vec<(String, std::path::PathBuf)>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().trim_end_matches(".json.gz").to_string(), p))
+        .collect();
+    files.sort();
+    Ok(files)
+}

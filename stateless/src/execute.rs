@@ -112,7 +112,7 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
     state.merge_transitions(BundleRetention::PlainState);
     let bundle = state.take_bundle();
     let mut db = state.database;
-    let state_root = post_state_root(&mut db, &bundle)?;
+    let state_root = post_state_root(&mut db, &bundle, input.zero_slot_leaves)?;
     if state_root != header.state_root {
         return Err(mismatch("stateRoot", &header.state_root, &state_root));
     }
@@ -132,6 +132,7 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
             parent_state_root: parent.state_root,
             state_root,
             fork,
+            zero_slot_leaves: input.zero_slot_leaves,
             gas_used: header.gas_used,
             transactions: transactions.len() as u32,
         },

@@ -20,6 +20,10 @@ pub struct StatelessInput {
     /// chain's published schedule, else the newest fork the header's shape has. The fork used is
     /// committed, so a verifier sees which rules were applied.
     pub dev_fork: Option<Fork>,
+    /// anvil keeps a cleared storage slot as a trie leaf holding rlp(0) instead of removing it, so
+    /// its stateRoots differ from every other client's. `true` applies that rule, so that anvil's
+    /// blocks can be checked at all; it is committed, so no proof hides it. Ethereum: `false`.
+    pub zero_slot_leaves: bool,
     pub header: Header,
     /// Previous headers, parent first: the parent's stateRoot is the pre-state, the rest serve
     /// BLOCKHASH.
@@ -45,6 +49,8 @@ pub struct BlockCommitment {
     pub state_root: B256,
     /// The fork whose rules the block was executed under.
     pub fork: Fork,
+    /// anvil's rule for cleared slots was applied (see `StatelessInput::zero_slot_leaves`).
+    pub zero_slot_leaves: bool,
     pub gas_used: u64,
     pub transactions: u32,
 }
@@ -54,7 +60,8 @@ impl BlockCommitment {
 
     /// A fixed layout of seven 32-byte words, so any verifier can read it without this code:
     /// chain id, number (big-endian words), block hash, parent hash, parent stateRoot, stateRoot,
-    /// then one word of fork (byte 0), transaction count (bytes 8..12) and gas used (bytes 24..32).
+    /// then one word of fork (byte 0), anvil's zero-slot rule (byte 1), transaction count (bytes
+    /// 8..12) and gas used (bytes 24..32).
     pub fn to_bytes(&self) -> [u8; Self::LEN] {
         let mut out = [0u8; Self::LEN];
         out[24..32].copy_from_slice(&self.chain_id.to_be_bytes());
@@ -64,6 +71,7 @@ impl BlockCommitment {
         out[128..160].copy_from_slice(self.parent_state_root.as_slice());
         out[160..192].copy_from_slice(self.state_root.as_slice());
         out[192] = self.fork as u8;
+        out[193] = self.zero_slot_leaves as u8;
         out[200..204].copy_from_slice(&self.transactions.to_be_bytes());
         out[216..224].copy_from_slice(&self.gas_used.to_be_bytes());
         out
@@ -84,7 +92,12 @@ impl BlockCommitment {
             4 => Fork::Osaka,
             _ => return None,
         };
-        if !(zero(0..24) && zero(32..56) && zero(193..200) && zero(204..216)) {
+        let zero_slot_leaves = match bytes[193] {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        if !(zero(0..24) && zero(32..56) && zero(194..200) && zero(204..216)) {
             return None;
         }
         Some(Self {
@@ -95,6 +108,7 @@ impl BlockCommitment {
             parent_state_root: word(4),
             state_root: word(5),
             fork,
+            zero_slot_leaves,
             transactions: u32::from_be_bytes(bytes[200..204].try_into().unwrap()),
             gas_used: u64_at(216),
         })

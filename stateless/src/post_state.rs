@@ -6,7 +6,7 @@ use revm::database::BundleState;
 
 use crate::{db::WitnessDb, error::StatelessError, trie::SparseTrie};
 
-pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState) -> Result<B256, StatelessError> {
+pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leaves: bool) -> Result<B256, StatelessError> {
     // Sorted, so that an error names the same account on every run.
     let mut changed: alloc::vec::Vec<_> = bundle.state.iter().collect();
     changed.sort_by_key(|(address, _)| **address);
@@ -32,7 +32,7 @@ pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState) -> Result<B256,
                 continue;
             }
             let slot_key = keccak256(B256::from(*slot));
-            let result = if value.present_value.is_zero() {
+            let result = if value.present_value.is_zero() && !zero_slot_leaves {
                 trie.remove(&slot_key, pool)
             } else {
                 trie.insert(&slot_key, alloy_rlp::encode(value.present_value), pool)

@@ -29,6 +29,10 @@ impl<'a> Chain<'a> {
     pub fn new(anvil: &'a Anvil) -> anyhow::Result<Self> {
         let accounts: Vec<String> = serde_json::from_value(anvil.rpc("eth_accounts", json!([]))?)?;
         ensure!(accounts.len() >= 8, "anvil has {} dev accounts, need 8", accounts.len());
+        // anvil gives blocks mined within the same second the parent's timestamp, which breaks the
+        // consensus rule that a block is later than its parent (re-execution refuses such a block):
+        // one second between blocks keeps the chain valid.
+        anvil.rpc("anvil_setBlockTimestampInterval", json!([1]))?;
         Ok(Self { anvil, accounts })
     }
 

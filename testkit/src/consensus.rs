@@ -111,6 +111,7 @@ fn execute_block(
         chain_id: 1,
         // The tests run one fork from genesis whatever the chain id says.
         dev_fork: Some(Fork::Cancun),
+        zero_slot_leaves: false,
         header: decoded.header.clone(),
         ancestors: chain.iter().rev().take(256).cloned().collect(),
         transactions: decoded.body.transactions.iter().map(|tx| tx.encoded_2718().into()).collect(),

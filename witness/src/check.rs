@@ -19,6 +19,10 @@ use crate::{
 pub struct CheckedWitness {
     pub header: CheckedHeader,
     pub parent: CheckedHeader,
+    /// What the re-execution established (the execution proof's public values).
+    pub commitment: stateless::BlockCommitment,
+    /// The re-execution's input, completed (see `execution::reexecute`): what the guest reads.
+    pub input: stateless::StatelessInput,
 }
 
 pub fn check_witness(w: &WitnessFile) -> Result<CheckedWitness, WitnessError> {
@@ -32,6 +36,9 @@ pub fn check_witness(w: &WitnessFile) -> Result<CheckedWitness, WitnessError> {
         )));
     }
     let b = &w.block;
+    for raw in std::iter::once(&b.header).chain(&b.ancestors) {
+        check_no_metadata(raw)?;
+    }
     let header = b.header.check()?;
     if header.hash != w.block_hash || header.header.number != w.block_number {
         return Err(WitnessError::Link {
@@ -48,7 +55,35 @@ pub fn check_witness(w: &WitnessFile) -> Result<CheckedWitness, WitnessError> {
     check_state(StateSide::Post, header.header.state_root, &b.post_state)?;
     check_same_accounts(&b.pre_state, &b.post_state)?;
     check_codes(&b.pre_state, &b.codes)?;
-    Ok(CheckedWitness { header, parent })
+    check_chain_id(w)?;
+    let (input, executed) = crate::execution::reexecute(w)?;
+    Ok(CheckedWitness { header, parent, commitment: executed.commitment, input })
+}
+
+/// `size` and `totalDifficulty` come with a node's block object but no hash covers them: a witness
+/// holding them would carry values nothing checks.
+fn check_no_metadata(raw: &crate::types::RawHeader) -> Result<(), WitnessError> {
+    match crate::header::UNHASHED_FIELDS.iter().find(|f| raw.get(f).is_some()) {
+        Some(field) => Err(WitnessError::UnhashedField { number: raw.number_text(), field: field.to_string() }),
+        None => Ok(()),
+    }
+}
+
+/// Transactions that name a chain (typed ones, EIP-155 legacy ones) must name the witness's: it is
+/// the chain id the block is executed with and committed to.
+fn check_chain_id(w: &WitnessFile) -> Result<(), WitnessError> {
+    use alloy_consensus::Transaction;
+    use alloy_eips::eip2718::Decodable2718;
+    for (index, raw) in w.block.transactions.iter().enumerate() {
+        let tx = alloy_consensus::TxEnvelope::decode_2718_exact(raw)
+            .map_err(|e| WitnessError::Transaction { number: w.block_number, index, reason: e.to_string() })?;
+        if let Some(tx_chain_id) = tx.chain_id() {
+            if tx_chain_id != w.chain_id {
+                return Err(WitnessError::ChainId { index, tx_chain_id, chain_id: w.chain_id });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Each ancestor must be the parent of the one before it; returns the (checked) parent.
@@ -105,19 +140,30 @@ fn check_state(side: StateSide, root: B256, accounts: &[AccountProof]) -> Result
     Ok(())
 }
 
-/// The post-state must prove the same accounts as the pre-state, so that the two can be compared.
-/// Slots may differ: a recorded witness may ask for the slots of a contract created in the block
-/// only after it.
+/// The post-state must prove exactly the pre-state's accounts and slots: an exclusion proof proves
+/// many absent keys, so a post-state entry moved to another key would still check on its own.
 fn check_same_accounts(pre: &[AccountProof], post: &[AccountProof]) -> Result<(), WitnessError> {
-    let pre: BTreeSet<Address> = pre.iter().map(|a| a.address).collect();
-    let post: BTreeSet<Address> = post.iter().map(|a| a.address).collect();
-    match pre.symmetric_difference(&post).next() {
-        None => Ok(()),
-        Some(address) => Err(WitnessError::Coverage {
+    let pre_accounts: BTreeSet<Address> = pre.iter().map(|a| a.address).collect();
+    let post_accounts: BTreeSet<Address> = post.iter().map(|a| a.address).collect();
+    if let Some(address) = pre_accounts.symmetric_difference(&post_accounts).next() {
+        return Err(WitnessError::Coverage {
             side: StateSide::Post,
             detail: format!("account {address} is in only one of them"),
-        }),
+        });
     }
+    let slots = |a: &AccountProof| a.storage.iter().map(|s| s.key).collect::<BTreeSet<_>>();
+    for before in pre {
+        let after = post.iter().find(|a| a.address == before.address).expect("same accounts");
+        let (keys_before, keys_after) = (slots(before), slots(after));
+        if let Some(slot) = keys_before.symmetric_difference(&keys_after).next() {
+            return Err(WitnessError::SlotCoverage {
+                side: StateSide::Post,
+                address: before.address,
+                detail: format!("slot {slot} is proven in only one of the pre- and post-state"),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_codes(pre: &[AccountProof], codes: &BTreeMap<B256, alloy_primitives::Bytes>) -> Result<(), WitnessError> {

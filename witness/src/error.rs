@@ -62,4 +62,16 @@ pub enum WitnessError {
 
     #[error("witness envelope: {0}")]
     Envelope(String),
+
+    #[error("block {number} does not re-execute: {source}")]
+    Execution { number: u64, source: stateless::StatelessError },
+
+    #[error("{side}: account {address}: {detail}")]
+    SlotCoverage { side: StateSide, address: Address, detail: String },
+
+    #[error("transaction {index}: its chain id is {tx_chain_id}, the witness's `chain_id` is {chain_id}")]
+    ChainId { index: usize, tx_chain_id: u64, chain_id: u64 },
+
+    #[error("header of block {number}: field `{field}` is node metadata that no hash covers; witnesses do not carry it")]
+    UnhashedField { number: String, field: String },
 }

@@ -2,18 +2,9 @@
 //! of code (crate `stateless`) that capture, `witness_inspect`, the prover's pre-check and the
 //! zkVM guest all run.
 
-use stateless::{execute_block, Executed, StatelessError, StatelessInput};
+use stateless::{execute_block, Executed, StatelessInput};
 
 use crate::{error::WitnessError, types::WitnessFile};
-
-/// Re-execution failed: the block does not re-execute to its header from this witness.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecutionError {
-    #[error(transparent)]
-    Witness(#[from] WitnessError),
-    #[error("block {number} does not re-execute: {source}")]
-    Stateless { number: u64, source: StatelessError },
-}
 
 /// The stateless input of a witness: typed headers (each still hashed by the check), every proof
 /// node of the pre- and post-state (the post-state proofs hold the nodes a deletion needs), codes.
@@ -32,6 +23,7 @@ pub fn stateless_input(w: &WitnessFile) -> Result<StatelessInput, WitnessError> 
     Ok(StatelessInput {
         chain_id: w.chain_id,
         dev_fork: None,
+        zero_slot_leaves: keeps_zero_slot_leaves(w),
         withdrawals: header.withdrawals_root.map(|_| b.withdrawals.clone()),
         header,
         ancestors,
@@ -43,10 +35,10 @@ pub fn stateless_input(w: &WitnessFile) -> Result<StatelessInput, WitnessError> 
 
 /// Re-executes the witness's block; on success the input is completed with any node the check had
 /// to derive, so that it is ready for the guest.
-pub fn reexecute(w: &WitnessFile) -> Result<(StatelessInput, Executed), ExecutionError> {
+pub fn reexecute(w: &WitnessFile) -> Result<(StatelessInput, Executed), WitnessError> {
     let mut input = stateless_input(w)?;
     let executed =
-        execute_block(&input).map_err(|source| ExecutionError::Stateless { number: w.block_number, source })?;
+        execute_block(&input).map_err(|source| WitnessError::Execution { number: w.block_number, source })?;
     input.nodes.extend(executed.derived_nodes.iter().cloned());
     if executed.commitment.hash != w.block_hash {
         return Err(WitnessError::Link {
@@ -54,8 +46,18 @@ pub fn reexecute(w: &WitnessFile) -> Result<(StatelessInput, Executed), Executio
             expected_number: w.block_number,
             expected_hash: w.block_hash,
             got: executed.commitment.hash,
-        }
-        .into());
+        });
     }
     Ok((input, executed))
+}
+
+/// Whether the node keeps cleared slots as rlp(0) leaves (anvil does): its post-state then proves
+/// some zero slot by inclusion rather than exclusion.
+fn keeps_zero_slot_leaves(w: &WitnessFile) -> bool {
+    let b = &w.block;
+    b.post_state.iter().any(|account| {
+        account.storage.iter().filter(|s| s.value.is_zero()).any(|s| {
+            crate::mpt::proves_leaf(account.storage_root, alloy_primitives::keccak256(s.key), &alloy_rlp::encode(s.value), &s.proof)
+        })
+    })
 }

@@ -34,6 +34,10 @@ pub const RLP_FIELDS: &[&str] = &[
 /// Scalar fields of a block object that nodes add but that are not part of the header.
 pub const METADATA_FIELDS: &[&str] = &["hash", "size", "totalDifficulty"];
 
+/// Metadata no hash covers: capture drops it and the check refuses it, so no unchecked value
+/// travels in a witness.
+pub const UNHASHED_FIELDS: &[&str] = &["size", "totalDifficulty"];
+
 /// A header whose RLP has been checked against its hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckedHeader {
@@ -45,7 +49,11 @@ impl RawHeader {
     /// Keeps every scalar (string) field of an eth_getBlockBy* result; arrays (transactions,
     /// uncles, withdrawals) are captured separately.
     pub fn from_block_json(block: &serde_json::Map<String, serde_json::Value>) -> Self {
-        let fields = block.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
+        let fields = block
+            .iter()
+            .filter(|(k, _)| !UNHASHED_FIELDS.contains(&k.as_str()))
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect();
         Self { fields }
     }
 

@@ -20,6 +20,11 @@ fn verify(root: B256, path: B256, value: Option<Vec<u8>>, proof: &[Bytes]) -> Re
     verify_proof(root, Nibbles::unpack(path), value, nodes).map_err(|e| e.to_string())
 }
 
+/// Whether `proof` proves a leaf holding `value` at `path` (not its absence).
+pub fn proves_leaf(root: B256, path: B256, value: &[u8], proof: &[Bytes]) -> bool {
+    verify(root, path, Some(value.to_vec()), proof).is_ok()
+}
+
 /// The RLP an account has as a leaf of the state trie.
 pub fn account_leaf(account: &AccountProof) -> Vec<u8> {
     alloy_rlp::encode(TrieAccount {

@@ -108,11 +108,23 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
             Ok(_) => "ok".into(),
             Err(e) => format!("failed: {e}").into(),
         };
+        if let Ok(checked) = &check {
+            value["execution"] = serde_json::to_value(checked.commitment)?;
+        }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!("{summary}");
-        if check.is_ok() {
+        if let Ok(checked) = &check {
+            let c = &checked.commitment;
             println!("checks     ok (header hash, parent links, tx/withdrawal roots, all proofs, code hashes)");
+            println!(
+                "executes   ok: {} transactions under {} rules, gas {}, to stateRoot {}{}",
+                c.transactions,
+                c.fork.name(),
+                c.gas_used,
+                c.state_root,
+                if c.zero_slot_leaves { " (anvil's rule: cleared slots stay as zero leaves)" } else { "" }
+            );
         }
     }
     check.with_context(|| format!("{} does not check", args.witness.display()))?;

@@ -95,6 +95,12 @@ fn inspect_prints_a_summary_of_a_captured_block() {
     assert_eq!(summary["transactions"], 5);
     assert_eq!(summary["ancestor_headers"], 1);
     assert_eq!(summary["checks"], "ok");
+    // The block re-executed to its stateRoot, under anvil's rule for cleared slots (it clears one).
+    let execution = &summary["execution"];
+    assert_eq!(execution["number"], made.number);
+    assert_eq!(execution["transactions"], 5);
+    assert_eq!(execution["zero_slot_leaves"], true);
+    assert_eq!(execution["fork"], "Prague");
     assert!(summary["slots"].as_u64().unwrap() >= 3);
     assert!(summary["codes"].as_u64().unwrap() >= 1);
     assert_eq!(summary["file_bytes"], std::fs::metadata(&path).unwrap().len());
@@ -102,6 +108,7 @@ fn inspect_prints_a_summary_of_a_captured_block() {
     let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd")).arg("witness_inspect").arg(&path).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(&format!("block      {}", made.number)) && text.contains("checks     ok"), "{text}");
+    assert!(text.contains("executes   ok: 5 transactions under Prague rules"), "{text}");
 }
 
 #[test]

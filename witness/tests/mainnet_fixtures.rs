@@ -192,3 +192,107 @@ fn every_zeth_block_reexecutes_to_its_state_root() {
         eprintln!("{file}: {} txs, gas {}, {:?} in {:?}", c.transactions, c.gas_used, c.fork, start.elapsed());
     }
 }
+
+#[test]
+fn edits_found_by_one_value_mutation_are_refused_by_name() {
+    let w = zeth_witness(3);
+    // The chain id the block is executed with is the one its typed transactions carry.
+    let mut bad = w.clone();
+    bad.chain_id = 5;
+    assert!(matches!(check_witness(&bad), Err(WitnessError::ChainId { index: 0, tx_chain_id: 1, chain_id: 5 })));
+
+    // A post-state slot moved to another key: its exclusion proof still checks on its own.
+    // Find another key the same exclusion proof proves absent, as a one-value edit can.
+    let mut bad = w.clone();
+    // The zero slot with the shortest proof: another key that takes the same path of branches is
+    // proven absent by it too; such keys are found by trying keys whose hashed path starts alike.
+    let (ai, si) = bad
+        .block
+        .post_state
+        .iter()
+        .enumerate()
+        .flat_map(|(ai, a)| a.storage.iter().enumerate().filter(|(_, s)| s.value.is_zero()).map(move |(si, _)| (ai, si)))
+        .min_by_key(|(ai, si)| bad.block.post_state[*ai].storage[*si].proof.len())
+        .unwrap();
+    let original = keccak256(bad.block.post_state[ai].storage[si].key);
+    let nibbles = bad.block.post_state[ai].storage[si].proof.iter().filter(|n| !n.is_empty()).count();
+    let same_prefix = |path: &alloy_primitives::B256| {
+        (0..nibbles).all(|i| (path[i / 2] >> (4 * (1 - i % 2))) & 0xf == (original[i / 2] >> (4 * (1 - i % 2))) & 0xf)
+    };
+    let moved = (0u64..50_000_000)
+        .map(|i| alloy_primitives::B256::from(U256::from(i)))
+        .filter(|key| *key != bad.block.post_state[ai].storage[si].key && same_prefix(&keccak256(key)))
+        .find(|key| {
+            let mut account = bad.block.post_state[ai].clone();
+            account.storage[si].key = *key;
+            let root = bad.block.header.decode().unwrap().state_root;
+            verify_account(StateSide::Post, root, &account).is_ok()
+        })
+        .expect("some other key is proven absent by the same proof");
+    bad.block.post_state[ai].storage[si].key = moved;
+    let err = check_witness(&bad).unwrap_err();
+    assert!(matches!(err, WitnessError::SlotCoverage { side: StateSide::Post, .. }), "{err}");
+
+    // Node metadata no hash covers is refused, naming the field.
+    for field in ["totalDifficulty", "size"] {
+        let mut bad = w.clone();
+        bad.block.header.fields.insert(field.into(), "0x1234".into());
+        let err = check_witness(&bad).unwrap_err();
+        assert!(err.to_string().contains(&format!("field `{field}`")), "{err}");
+    }
+}
+
+#[test]
+fn reexecution_refuses_a_changed_input_naming_what() {
+    use stateless::{execute_block, StatelessError, TrieError};
+    let w = zeth_witness(1);
+    let (input, executed) = witness::execution::reexecute(&w).unwrap();
+    assert_eq!(executed.commitment.state_root, input.header.state_root);
+
+    // A header value the execution computes.
+    for (field, edit) in [
+        ("stateRoot", (|i: &mut stateless::StatelessInput| i.header.state_root.0[0] ^= 1) as fn(&mut _)),
+        ("gasUsed", |i| i.header.gas_used -= 1),
+    ] {
+        let mut bad = input.clone();
+        edit(&mut bad);
+        match execute_block(&bad) {
+            Err(StatelessError::Mismatch { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    let mut bad = input.clone();
+    bad.header.receipts_root.0[0] ^= 1;
+    assert!(matches!(execute_block(&bad), Err(StatelessError::BodyRoot { what: "receipts", .. })));
+
+    // A transaction byte.
+    let mut bad = input.clone();
+    let mut tx = bad.transactions[0].to_vec();
+    *tx.last_mut().unwrap() ^= 1;
+    bad.transactions[0] = tx.into();
+    assert!(matches!(execute_block(&bad), Err(StatelessError::BodyRoot { what: "transactions", .. })));
+
+    // A trie node the block reads: what is left cannot stand for it.
+    let mut bad = input.clone();
+    bad.nodes.retain(|n| keccak256(n) != input.ancestors[0].state_root);
+    match execute_block(&bad) {
+        Err(StatelessError::Transaction { reason, .. }) => assert!(reason.contains("not in the witness"), "{reason}"),
+        Err(StatelessError::Execution(reason)) => assert!(reason.contains("not in the witness"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // A node's bytes changed: it is another node, so the one asked for is missing.
+    let mut bad = input.clone();
+    for node in &mut bad.nodes {
+        let mut bytes = node.to_vec();
+        *bytes.last_mut().unwrap() ^= 1;
+        *node = bytes.into();
+    }
+    assert!(execute_block(&bad).is_err());
+    // A code byte.
+    let mut bad = input.clone();
+    let mut code = bad.codes[0].to_vec();
+    code[0] ^= 1;
+    bad.codes[0] = code.into();
+    assert!(execute_block(&bad).is_err());
+    let _ = TrieError::MissingNode(Default::default());
+}

@@ -166,20 +166,10 @@ fn check_ancestors<'a>(
 fn check_body(input: &StatelessInput, fork: Fork) -> Result<(), StatelessError> {
     let header = &input.header;
     let computed = ordered_trie_root_with_encoder(&input.transactions, |tx, buf| buf.extend_from_slice(tx));
-    if computed != header.transactions_root {
-        return Err(StatelessError::BodyRoot {
-            number: header.number,
-            what: "transactions",
-            expected: header.transactions_root,
-            computed,
-        });
-    }
+    same_root(header.number, "transactions", header.transactions_root, computed)?;
     match (&input.withdrawals, header.withdrawals_root) {
         (Some(withdrawals), Some(expected)) => {
-            let computed = calculate_withdrawals_root(withdrawals);
-            if computed != expected {
-                return Err(StatelessError::BodyRoot { number: header.number, what: "withdrawals", expected, computed });
-            }
+            same_root(header.number, "withdrawals", expected, calculate_withdrawals_root(withdrawals))?;
         }
         (None, None) if fork < Fork::Shanghai => {}
         _ => {
@@ -206,14 +196,7 @@ fn decode_transactions(raw: &[Bytes]) -> Result<Vec<alloy_consensus::transaction
 
 fn check_receipts(header: &Header, receipts: &[ReceiptEnvelope]) -> Result<(), StatelessError> {
     let computed = ordered_trie_root_with_encoder(receipts, |r, buf| r.encode_2718(buf));
-    if computed != header.receipts_root {
-        return Err(StatelessError::BodyRoot {
-            number: header.number,
-            what: "receipts",
-            expected: header.receipts_root,
-            computed,
-        });
-    }
+    same_root(header.number, "receipts", header.receipts_root, computed)?;
     let mut bloom = Bloom::ZERO;
     for receipt in receipts {
         bloom.accrue_bloom(&receipt.bloom());
@@ -227,4 +210,12 @@ fn check_receipts(header: &Header, receipts: &[ReceiptEnvelope]) -> Result<(), S
         });
     }
     Ok(())
+}
+
+fn same_root(number: u64, what: &'static str, expected: B256, computed: B256) -> Result<(), StatelessError> {
+    if computed == expected {
+        Ok(())
+    } else {
+        Err(StatelessError::BodyRoot { number, what, expected, computed })
+    }
 }

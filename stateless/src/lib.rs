@@ -15,6 +15,7 @@ pub mod execute;
 pub mod input;
 pub mod post_state;
 pub mod trie;
+mod trie_node;
 pub mod validate;
 
 pub use chain::{ChainSpec, Fork};

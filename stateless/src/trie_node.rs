@@ -1,0 +1,158 @@
+//! The RLP encoding of trie nodes (Yellow Paper, appendix D) and hex-prefix paths (appendix C).
+
+use alloc::{boxed::Box, vec::Vec};
+
+use alloy_primitives::{keccak256, B256};
+use alloy_rlp::{Header, EMPTY_STRING_CODE};
+
+use crate::{
+    error::TrieError,
+    trie::{empty_children, Node},
+};
+
+impl Node {
+    /// The node's RLP encoding.
+    pub fn rlp(&self) -> Vec<u8> {
+        let mut payload = Vec::new();
+        match self {
+            Node::Empty => return alloc::vec![EMPTY_STRING_CODE],
+            Node::Hash(hash) => return alloy_rlp::encode(hash),
+            Node::Leaf { path, value } => {
+                alloy_rlp::Encodable::encode(&compact(path, true)[..], &mut payload);
+                alloy_rlp::Encodable::encode(&value[..], &mut payload);
+            }
+            Node::Extension { path, child } => {
+                alloy_rlp::Encodable::encode(&compact(path, false)[..], &mut payload);
+                child.reference(&mut payload);
+            }
+            Node::Branch { children } => {
+                for child in children.iter() {
+                    child.reference(&mut payload);
+                }
+                payload.push(EMPTY_STRING_CODE);
+            }
+        }
+        let mut out = Vec::with_capacity(payload.len() + 4);
+        Header { list: true, payload_length: payload.len() }.encode(&mut out);
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    /// How a parent refers to this node: inline if its RLP is shorter than 32 bytes, else by hash.
+    fn reference(&self, out: &mut Vec<u8>) {
+        match self {
+            Node::Empty => out.push(EMPTY_STRING_CODE),
+            Node::Hash(hash) => alloy_rlp::Encodable::encode(hash, out),
+            node => {
+                let rlp = node.rlp();
+                if rlp.len() < 32 {
+                    out.extend_from_slice(&rlp);
+                } else {
+                    alloy_rlp::Encodable::encode(&keccak256(&rlp), out);
+                }
+            }
+        }
+    }
+}
+
+/// Hex-prefix encoding of a path (Yellow Paper, appendix C).
+fn compact(path: &[u8], leaf: bool) -> Vec<u8> {
+    let flag = if leaf { 2 } else { 0 } + (path.len() % 2) as u8;
+    let mut out = Vec::with_capacity(path.len() / 2 + 1);
+    let rest = if path.len() % 2 == 1 {
+        out.push(flag << 4 | path[0]);
+        &path[1..]
+    } else {
+        out.push(flag << 4);
+        path
+    };
+    out.extend(rest.chunks(2).map(|pair| pair[0] << 4 | pair[1]));
+    out
+}
+
+fn decode_compact(bytes: &[u8]) -> Result<(Vec<u8>, bool), TrieError> {
+    let (first, rest) = bytes.split_first().ok_or(TrieError::Malformed("empty path"))?;
+    let flag = first >> 4;
+    if flag > 3 {
+        return Err(TrieError::Malformed("bad path flag"));
+    }
+    let mut path = Vec::with_capacity(rest.len() * 2 + 1);
+    if flag & 1 == 1 {
+        path.push(first & 0x0f);
+    } else if first & 0x0f != 0 {
+        return Err(TrieError::Malformed("bad path padding"));
+    }
+    path.extend(rest.iter().flat_map(|b| [b >> 4, b & 0x0f]));
+    Ok((path, flag & 2 == 2))
+}
+
+/// Splits an RLP list payload into its items' raw encodings.
+fn list_items(mut payload: &[u8]) -> Result<Vec<&[u8]>, TrieError> {
+    let mut items = Vec::new();
+    while !payload.is_empty() {
+        let mut rest = payload;
+        let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP item"))?;
+        let header_len = payload.len() - rest.len();
+        let total = header_len + header.payload_length;
+        if total > payload.len() {
+            return Err(TrieError::Malformed("RLP item overruns its list"));
+        }
+        items.push(&payload[..total]);
+        payload = &payload[total..];
+    }
+    Ok(items)
+}
+
+fn decode_string(item: &[u8]) -> Result<&[u8], TrieError> {
+    let mut rest = item;
+    let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP string"))?;
+    if header.list {
+        return Err(TrieError::Malformed("expected a string, found a list"));
+    }
+    Ok(&rest[..header.payload_length])
+}
+
+/// A child reference: empty, a 32-byte hash, or an inline node (an RLP list under 32 bytes).
+fn decode_reference(item: &[u8]) -> Result<Node, TrieError> {
+    if item.first().is_some_and(|b| *b >= 0xc0) {
+        return decode_node(item);
+    }
+    match decode_string(item)? {
+        [] => Ok(Node::Empty),
+        hash if hash.len() == 32 => Ok(Node::Hash(B256::from_slice(hash))),
+        _ => Err(TrieError::Malformed("child reference is neither a hash nor a node")),
+    }
+}
+
+pub fn decode_node(encoded: &[u8]) -> Result<Node, TrieError> {
+    let mut rest = encoded;
+    let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP node"))?;
+    if !header.list || rest.len() != header.payload_length {
+        return Err(TrieError::Malformed("a node is an RLP list"));
+    }
+    let items = list_items(rest)?;
+    match items.len() {
+        2 => {
+            let (path, leaf) = decode_compact(decode_string(items[0])?)?;
+            if leaf {
+                Ok(Node::Leaf { path, value: decode_string(items[1])?.to_vec() })
+            } else if path.is_empty() {
+                Err(TrieError::Malformed("extension with an empty path"))
+            } else {
+                Ok(Node::Extension { path, child: Box::new(decode_reference(items[1])?) })
+            }
+        }
+        17 => {
+            if !decode_string(items[16])?.is_empty() {
+                return Err(TrieError::Malformed("branch with a value in a secure trie"));
+            }
+            let mut children = empty_children();
+            for (slot, item) in children.iter_mut().zip(&items[..16]) {
+                *slot = decode_reference(item)?;
+            }
+            Ok(Node::Branch { children })
+        }
+        _ => Err(TrieError::Malformed("a node has 2 or 17 items")),
+    }
+}
+

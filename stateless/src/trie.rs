@@ -313,7 +313,7 @@ mod tests {
         let mut entries = BTreeMap::new();
         for i in 0..300u64 {
             // Short values make inline nodes, long ones hashed nodes.
-            let value = if i % 3 == 0 { alloc::vec![i as u8 + 1] } else { alloc::vec![7u8; 40] };
+            let value = if i % 3 == 0 { alloc::vec![(i % 200) as u8 + 1] } else { alloc::vec![7u8; 40] };
             trie.insert(&key(i), value.clone(), &mut pool).unwrap();
             entries.insert(key(i), value);
         }

@@ -5,8 +5,10 @@
 use testkit::consensus::{category_files, run_file};
 
 /// Cases that fail today, each for a reason named here. EIP-7610 (a CREATE to an address that has
-/// storage but no code or nonce collides): revm 43 checks only code and nonce; 28 such accounts
-/// exist on mainnet, none reachable by CREATE2 in practice, but the rule is consensus.
+/// storage but no code or nonce collides): revm 43 checks only code and nonce. The rule was never
+/// reachable on mainnet (no account there has storage without code or nonce), it was declined for
+/// Glamsterdam (EIP-7773), and ethereum/execution-specs dropped these tests in 2026; this fixture
+/// set (2024) still has them, so they stay named here rather than skipped.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("RevertInCreateInInitCreate2Paris_d0g0v0_Cancun", "EIP-7610"),
     ("create2collisionStorageParis_d0g0v0_Cancun", "EIP-7610"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotent):
 # - anvil, the real binary shipped inside the npm package @foundry-rs/anvil, into .tools/;
+# - geth, built with `go install` from the go-ethereum module (pinned), into .tools/;
 # - QEMU (qemu-system-x86) and cpio from apt, for the VM image tests;
 # - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh).
 # With the argument `anvil`, only anvil.
@@ -20,6 +21,19 @@ else
 fi
 "$anvil" --version | head -1
 [ "${1:-}" != anvil ] || exit 0
+
+# geth, built from the go-ethereum module at a pinned version (the Go module proxy serves it).
+geth_version=v1.17.10
+geth="$tools/geth-$geth_version/bin/geth"
+if [ -x "$geth" ]; then
+  echo "geth $geth_version already in $tools"
+else
+  command -v go >/dev/null || { echo "Go is needed to build geth (https://go.dev/dl or apt-get install golang)" >&2; exit 1; }
+  echo "building geth $geth_version from the go-ethereum module (about 3 minutes)"
+  GOBIN="$tools/geth-$geth_version/bin" GOFLAGS=-mod=mod go install "github.com/ethereum/go-ethereum/cmd/geth@$geth_version"
+  [ -x "$geth" ] || { echo "go install finished but $geth is missing" >&2; exit 1; }
+fi
+"$geth" version | grep -m1 '^Version'
 
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)

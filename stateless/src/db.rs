@@ -13,12 +13,22 @@ use revm::{
 };
 
 use crate::{
-    error::StatelessError,
+    error::{StatelessError, TrieError},
     trie::{NodePool, SparseTrie},
 };
 
+/// A key the witness cannot show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MissingKey {
+    Account(Address),
+    Slot(Address, U256),
+}
+
 #[derive(Debug)]
 pub struct WitnessDb {
+    /// `Some`: discovery (see `execute::find_missing`): a read the proofs stop short of is noted
+    /// here and taken as absent instead of failing.
+    pub(crate) missing: Option<alloc::collections::BTreeSet<MissingKey>>,
     pub(crate) pool: NodePool,
     pub(crate) accounts: SparseTrie,
     /// Storage tries of the accounts read so far, opened at their pre-state storage roots.
@@ -33,6 +43,7 @@ impl WitnessDb {
     pub fn new(state_root: B256, pool: NodePool, codes: &[Bytes], block_hashes: BTreeMap<u64, B256>) -> Self {
         let codes = codes.iter().map(|code| (keccak256(code), code.clone())).collect();
         Self {
+            missing: None,
             pool,
             accounts: SparseTrie::new(state_root),
             storage: BTreeMap::new(),
@@ -43,10 +54,13 @@ impl WitnessDb {
     }
 
     pub(crate) fn read_account(&mut self, address: Address) -> Result<Option<TrieAccount>, StatelessError> {
-        let leaf = self
-            .accounts
-            .get(&keccak256(address), &mut self.pool)
-            .map_err(|source| StatelessError::AccountTrie { address, source })?;
+        let leaf = match self.accounts.get(&keccak256(address), &mut self.pool) {
+            Err(TrieError::MissingNode(_)) if self.missing.is_some() => {
+                self.missing.as_mut().expect("checked").insert(MissingKey::Account(address));
+                None
+            }
+            other => other.map_err(|source| StatelessError::AccountTrie { address, source })?,
+        };
         let Some(leaf) = leaf else { return Ok(None) };
         let account: TrieAccount = alloy_rlp::Decodable::decode(&mut leaf.as_slice())
             .map_err(|e| StatelessError::AccountLeaf { address, reason: format!("{e}") })?;
@@ -85,15 +99,20 @@ impl Database for WitnessDb {
         let value = {
             let root = self.storage_roots.get(&address).copied().unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
             let trie = self.storage.entry(address).or_insert_with(|| SparseTrie::new(root));
-            trie.get(&keccak256(slot), &mut self.pool)
-                .map_err(|source| StatelessError::StorageTrie { address, slot: index, source })?
+            match trie.get(&keccak256(slot), &mut self.pool) {
+                Err(TrieError::MissingNode(_)) if self.missing.is_some() => {
+                    self.missing.as_mut().expect("checked").insert(MissingKey::Slot(address, index));
+                    None
+                }
+                other => other.map_err(|source| StatelessError::StorageTrie { address, slot: index, source })?,
+            }
         };
         match value {
             None => Ok(U256::ZERO),
             Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice()).map_err(|e| StatelessError::StorageTrie {
                 address,
                 slot: index,
-                source: crate::error::TrieError::Malformed(leak_reason(e)),
+                source: TrieError::Malformed(leak_reason(e)),
             }),
         }
     }

@@ -6,11 +6,13 @@
 use alloc::{borrow::Cow, collections::BTreeMap, format, string::ToString, vec::Vec};
 
 use alloy_consensus::{
-    proofs::calculate_withdrawals_root, transaction::SignerRecoverable, Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
+    proofs::calculate_withdrawals_root,
+    transaction::{Recovered, SignerRecoverable},
+    Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
 };
 use alloy_eips::{eip2718::Decodable2718, eip2718::Encodable2718};
 use alloy_evm::{
-    block::BlockExecutor,
+    block::{BlockExecutionResult, BlockExecutor},
     eth::{receipt_builder::AlloyReceiptBuilder, EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory},
     EvmEnv, EvmFactory,
 };
@@ -20,7 +22,7 @@ use revm::database::{states::bundle_state::BundleRetention, State};
 
 use crate::{
     chain::{ChainSpec, Fork},
-    db::WitnessDb,
+    db::{MissingKey, WitnessDb},
     error::StatelessError,
     input::{BlockCommitment, StatelessInput},
     post_state::post_state_root,
@@ -58,10 +60,7 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
     let number = header.number;
     let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
 
-    let spec = match input.dev_fork {
-        Some(fork) => ChainSpec::dev(fork),
-        None => ChainSpec::new(input.chain_id, Fork::from_header_shape(header)),
-    };
+    let spec = chain_spec(input);
     let fork = spec.fork_at(header);
     validate_header(header, parent, &spec, fork)?;
     check_body(input, fork)?;
@@ -69,25 +68,7 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
 
     let db = WitnessDb::new(parent.state_root, NodePool::new(&input.nodes), &input.codes, block_hashes);
     let mut state = State::builder().with_database(db).with_bundle_update().build();
-    let env = EvmEnv::for_eth_block(header, &spec, input.chain_id, spec.blob_params(header));
-    let evm = EthEvmFactory::default().create_evm(&mut state, env);
-    let ctx = EthBlockExecutionCtx {
-        parent_hash: header.parent_hash,
-        parent_beacon_block_root: header.parent_beacon_block_root,
-        ommers: &[],
-        withdrawals: input.withdrawals.as_deref().map(Cow::Borrowed),
-        extra_data: header.extra_data.clone(),
-        tx_count_hint: Some(transactions.len()),
-        slot_number: None,
-    };
-    let mut executor = EthBlockExecutor::new(evm, ctx, &spec, AlloyReceiptBuilder::default());
-    executor.apply_pre_execution_changes().map_err(|e| StatelessError::Execution(format!("system calls: {e}")))?;
-    for (index, tx) in transactions.iter().enumerate() {
-        executor
-            .execute_transaction(tx.as_recovered_ref())
-            .map_err(|e| StatelessError::Transaction { index, reason: e.to_string() })?;
-    }
-    let (_, result) = executor.finish().map_err(|e| StatelessError::Execution(format!("end of block: {e}")))?;
+    let result = run_transactions(&mut state, input, &spec, &transactions)?;
 
     let mismatch = |field, expected: &dyn core::fmt::Debug, computed: &dyn core::fmt::Debug| StatelessError::Mismatch {
         number,
@@ -141,6 +122,60 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
     Ok((executed, post))
 }
 
+/// The accounts and slots the block reads that the witness cannot show (its proofs stop short of
+/// them): a node's prestate trace leaves out accounts that do not exist yet, so capture asks for
+/// these too and runs this again until nothing is missing. Reads of missing keys count as absent
+/// here, so one run finds what a whole block needs, give or take what those reads hide.
+pub fn find_missing(input: &StatelessInput) -> Result<Vec<MissingKey>, StatelessError> {
+    let header = &input.header;
+    let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
+    let spec = chain_spec(input);
+    let transactions = decode_transactions(&input.transactions)?;
+    let mut db = WitnessDb::new(parent.state_root, NodePool::new(&input.nodes), &input.codes, block_hashes);
+    db.missing = Some(Default::default());
+    let mut state = State::builder().with_database(db).with_bundle_update().build();
+    // Whether the block then executes is for the real run to say.
+    let _ = run_transactions(&mut state, input, &spec, &transactions);
+    Ok(state.database.missing.take().unwrap_or_default().into_iter().collect())
+}
+
+fn chain_spec(input: &StatelessInput) -> ChainSpec {
+    match input.dev_fork {
+        Some(fork) => ChainSpec::dev(fork),
+        None => ChainSpec::new(input.chain_id, Fork::from_header_shape(&input.header)),
+    }
+}
+
+/// The block's system calls, transactions and end-of-block changes, committed to `state`.
+fn run_transactions(
+    state: &mut State<WitnessDb>,
+    input: &StatelessInput,
+    spec: &ChainSpec,
+    transactions: &[Recovered<TxEnvelope>],
+) -> Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError> {
+    let header = &input.header;
+    let env = EvmEnv::for_eth_block(header, spec, input.chain_id, spec.blob_params(header));
+    let evm = EthEvmFactory::default().create_evm(state, env);
+    let ctx = EthBlockExecutionCtx {
+        parent_hash: header.parent_hash,
+        parent_beacon_block_root: header.parent_beacon_block_root,
+        ommers: &[],
+        withdrawals: input.withdrawals.as_deref().map(Cow::Borrowed),
+        extra_data: header.extra_data.clone(),
+        tx_count_hint: Some(transactions.len()),
+        slot_number: None,
+    };
+    let mut executor = EthBlockExecutor::new(evm, ctx, spec, AlloyReceiptBuilder::default());
+    executor.apply_pre_execution_changes().map_err(|e| StatelessError::Execution(format!("system calls: {e}")))?;
+    for (index, tx) in transactions.iter().enumerate() {
+        executor
+            .execute_transaction(tx.as_recovered_ref())
+            .map_err(|e| StatelessError::Transaction { index, reason: e.to_string() })?;
+    }
+    let (_, result) = executor.finish().map_err(|e| StatelessError::Execution(format!("end of block: {e}")))?;
+    Ok(result)
+}
+
 /// Each ancestor must hash to its child's parentHash; returns the parent and the hashes BLOCKHASH
 /// can read.
 fn check_ancestors<'a>(
@@ -182,14 +217,14 @@ fn check_body(input: &StatelessInput, fork: Fork) -> Result<(), StatelessError> 
     Ok(())
 }
 
-fn decode_transactions(raw: &[Bytes]) -> Result<Vec<alloy_consensus::transaction::Recovered<TxEnvelope>>, StatelessError> {
+fn decode_transactions(raw: &[Bytes]) -> Result<Vec<Recovered<TxEnvelope>>, StatelessError> {
     raw.iter()
         .enumerate()
         .map(|(index, bytes)| {
             let fail = |reason: alloc::string::String| StatelessError::Transaction { index, reason };
             let tx = TxEnvelope::decode_2718_exact(bytes).map_err(|e| fail(format!("does not decode: {e}")))?;
             let signer = tx.recover_signer().map_err(|e| fail(format!("signature: {e}")))?;
-            Ok(alloy_consensus::transaction::Recovered::new_unchecked(tx, signer))
+            Ok(Recovered::new_unchecked(tx, signer))
         })
         .collect()
 }

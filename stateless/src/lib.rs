@@ -20,5 +20,6 @@ pub mod validate;
 
 pub use chain::{ChainSpec, Fork};
 pub use error::{StatelessError, TrieError};
-pub use execute::{execute_block, execute_block_with_post_state, Executed, PostState};
+pub use db::MissingKey;
+pub use execute::{execute_block, execute_block_with_post_state, find_missing, Executed, PostState};
 pub use input::{BlockCommitment, StatelessInput};

@@ -11,7 +11,7 @@ pub const STORE_RUNTIME: &str = "6020356000355500";
 /// Constructor: SSTORE(5, 1), then return the runtime above.
 pub const STORE_INIT: &str = "60016005556008601160003960086000f3";
 
-fn init_code() -> String {
+pub fn init_code() -> String {
     format!("0x{STORE_INIT}{STORE_RUNTIME}")
 }
 

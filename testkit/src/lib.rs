@@ -7,6 +7,8 @@ pub mod blocks;
 pub mod consensus;
 pub mod fault;
 pub mod fixtures;
+pub mod geth;
+pub mod geth_blocks;
 pub mod http;
 pub mod replay;
 

@@ -2,6 +2,7 @@
 //! it before handing it back.
 
 mod progress;
+mod top_up;
 pub mod touched;
 
 use std::{collections::BTreeMap, time::Instant};
@@ -120,7 +121,7 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
     let mut ancestors = vec![parent];
     ancestors.extend(older_ancestors);
     let block_hash = header.hash;
-    let witness = WitnessFile::new(
+    let mut witness = WitnessFile::new(
         chain_id,
         n,
         block_hash,
@@ -134,6 +135,7 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
             codes,
         },
     );
+    top_up::top_up(client, progress, &mut witness, &mut touched, (&parent_at, &block_at))?;
     progress.finish("checking");
     check_witness(&witness)?;
     Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })
@@ -143,7 +145,7 @@ fn at_hash(hash: B256) -> Value {
     json!({ "blockHash": hash })
 }
 
-fn proof_calls<'a>(touched: &'a Touched, at: &'a Value) -> impl Iterator<Item = Call> + 'a {
+pub(super) fn proof_calls<'a>(touched: &'a Touched, at: &'a Value) -> impl Iterator<Item = Call> + 'a {
     touched.iter().map(move |(address, slots)| {
         let keys: Vec<String> = slots.iter().map(|k| k.to_string()).collect();
         Call::new("eth_getProof", json!([address, keys, at]))
@@ -151,7 +153,7 @@ fn proof_calls<'a>(touched: &'a Touched, at: &'a Value) -> impl Iterator<Item = 
 }
 
 /// Takes one proof per touched account and checks the node answered for what was asked.
-fn take_proofs(
+pub(super) fn take_proofs(
     results: &mut impl Iterator<Item = Value>,
     touched: &Touched,
 ) -> Result<Vec<AccountProof>, CaptureError> {

@@ -1,0 +1,221 @@
+//! A real geth in dev mode on 127.0.0.1 (built from the go-ethereum module by
+//! scripts/install-test-deps.sh into .tools/), and blocks with known contents made on it.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, ensure, Context};
+use serde_json::{json, Value};
+
+use crate::{anvil::rpc, blocks};
+
+/// The pinned go-ethereum version the test setup builds.
+pub const GETH_VERSION: &str = "v1.17.10";
+
+/// The forks a test chain can run, oldest first, with the genesis keys that switch them on.
+const FORKS: &[(&str, &str)] = &[("shanghai", "shanghaiTime"), ("cancun", "cancunTime"), ("prague", "pragueTime")];
+
+/// `$GETH_BIN`, else the copy scripts/install-test-deps.sh builds into .tools/, else `geth`.
+pub fn geth_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("GETH_BIN") {
+        return bin.into();
+    }
+    let local = crate::workspace_root().join(format!(".tools/geth-{GETH_VERSION}/bin/geth"));
+    if local.exists() {
+        local
+    } else {
+        "geth".into()
+    }
+}
+
+pub struct Geth {
+    child: Child,
+    _datadir: tempfile_dir::TempDir,
+    pub url: String,
+    /// The dev account, funded and unlocked.
+    pub account: String,
+}
+
+/// A private temporary directory removed on drop (no tempfile dependency in testkit).
+mod tempfile_dir {
+    pub struct TempDir(pub std::path::PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Geth {
+    /// Starts `geth --dev` on `fork` (shanghai, cancun or prague): one process, blocks sealed as
+    /// transactions arrive (or every `period` seconds when given), the eth and debug namespaces on
+    /// HTTP. geth's own dev genesis turns on every fork it knows (Amsterdam included); here the
+    /// chain is initialised from that genesis with the later forks taken out and a keystore
+    /// account funded, which `--dev` then uses as its developer account.
+    pub fn start(fork: &str, period: Option<u64>) -> anyhow::Result<Geth> {
+        let port = free_port()?;
+        let datadir = std::env::temp_dir().join(format!("geth-dev-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&datadir)?;
+        let guard = tempfile_dir::TempDir(datadir.clone());
+        let bin = geth_binary();
+        let password = datadir.join("password");
+        std::fs::write(&password, "")?;
+        let run = |args: &[&str]| -> anyhow::Result<String> {
+            let out = Command::new(&bin).args(args).output()
+                .with_context(|| format!("running {} (run scripts/install-test-deps.sh)", bin.display()))?;
+            ensure!(out.status.success(), "geth {}: {}", args[0], String::from_utf8_lossy(&out.stderr));
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let dir = datadir.to_str().context("temporary directory is not UTF-8")?;
+        let created = run(&["account", "new", "--datadir", dir, "--lightkdf", "--password", password.to_str().unwrap()])?;
+        let account = created
+            .split_whitespace()
+            .find(|w| w.starts_with("0x") && w.len() == 42)
+            .context("geth account new printed no address")?
+            .to_lowercase();
+        let genesis = datadir.join("genesis.json");
+        // Without --datadir: with one, dumpgenesis reads (and would start) that chain.
+        let dumped = Command::new(&bin).args(["--dev", "dumpgenesis"]).output()?;
+        ensure!(dumped.status.success(), "geth dumpgenesis: {}", String::from_utf8_lossy(&dumped.stderr));
+        let dumped = String::from_utf8(dumped.stdout)?;
+        std::fs::write(&genesis, dev_genesis(&dumped, fork, &account)?.to_string())?;
+        run(&["init", "--datadir", dir, genesis.to_str().unwrap()])?;
+        let child = Command::new(&bin)
+            .args(["--dev", "--lightkdf", "--password"])
+            .arg(&password)
+            .arg("--datadir")
+            .arg(&datadir)
+            .args(["--dev.period", &period.unwrap_or(0).to_string()])
+            .args(["--http", "--http.addr", "127.0.0.1", "--http.port", &port.to_string()])
+            .args(["--http.api", "eth,debug,net,web3", "--ipcdisable", "--nodiscover", "--maxpeers", "0"])
+            .args(["--port", "0", "--authrpc.port", &free_port()?.to_string(), "--verbosity", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {} (run scripts/install-test-deps.sh)", bin.display()))?;
+        let url = format!("http://127.0.0.1:{port}");
+        let mut geth = Geth { child, _datadir: guard, url, account: String::new() };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let accounts = loop {
+            if let Ok(a) = geth.rpc("eth_accounts", json!([])) {
+                break a;
+            }
+            if Instant::now() > deadline {
+                bail!("geth did not answer on {} within 30 s", geth.url);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        geth.account = accounts[0].as_str().context("geth --dev has no dev account")?.to_string();
+        ensure!(geth.account.to_lowercase() == account, "geth --dev took {} as its account, not {account}", geth.account);
+        Ok(geth)
+    }
+
+    pub fn rpc(&self, method: &str, params: Value) -> anyhow::Result<Value> {
+        rpc(&self.url, method, params)
+    }
+
+    pub fn send(&self, tx: Value) -> anyhow::Result<String> {
+        let mut tx = tx;
+        tx["from"] = self.account.clone().into();
+        let hash = self.rpc("eth_sendTransaction", json!([tx]))?;
+        Ok(hash.as_str().context("tx hash")?.to_string())
+    }
+
+    /// The receipt of a transaction, once it is mined.
+    pub fn receipt(&self, tx: &str) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let receipt = self.rpc("eth_getTransactionReceipt", json!([tx]))?;
+            if !receipt.is_null() {
+                return Ok(receipt);
+            }
+            ensure!(Instant::now() < deadline, "transaction {tx} was not mined within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn block_number(&self) -> anyhow::Result<u64> {
+        quantity(&self.rpc("eth_blockNumber", json!([]))?)
+    }
+
+    /// Returns just after the next block is sealed.
+    pub fn wait_for_new_block(&self) -> anyhow::Result<u64> {
+        let start = self.block_number()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = self.block_number()?;
+            if now > start {
+                return Ok(now);
+            }
+            ensure!(Instant::now() < deadline, "geth sealed no block within 30 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn deploy(&self, init_code: &str) -> anyhow::Result<(String, u64)> {
+        let receipt = self.receipt(&self.send(json!({"data": init_code, "gas": "0x100000"}))?)?;
+        let address = receipt["contractAddress"].as_str().context("no contractAddress")?.to_string();
+        Ok((address, quantity(&receipt["blockNumber"])?))
+    }
+
+    /// Sends `txs` in one JSON-RPC batch and returns their receipts: geth's dev mode seals the
+    /// pending transactions together, so they land in one block (checked by the caller).
+    pub fn send_batch(&self, txs: &[Value]) -> anyhow::Result<Vec<Value>> {
+        let batch: Vec<Value> = txs
+            .iter()
+            .enumerate()
+            .map(|(i, tx)| {
+                let mut tx = tx.clone();
+                tx["from"] = self.account.clone().into();
+                json!({"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [tx]})
+            })
+            .collect();
+        let answers: Vec<Value> = ureq::post(&self.url).send_json(&batch)?.body_mut().read_json()?;
+        let mut hashes = vec![String::new(); txs.len()];
+        for a in answers {
+            ensure!(a.get("error").is_none(), "eth_sendTransaction: {}", a["error"]);
+            let id = a["id"].as_u64().context("batch id")? as usize;
+            hashes[id] = a["result"].as_str().context("tx hash")?.to_string();
+        }
+        hashes.iter().map(|h| self.receipt(h)).collect()
+    }
+}
+
+impl Drop for Geth {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// geth's dev genesis, cut back to `fork` (the keys of later forks and their blob schedules
+/// removed), with `account` funded.
+fn dev_genesis(dumped: &str, fork: &str, account: &str) -> anyhow::Result<Value> {
+    let mut genesis: Value = serde_json::from_str(dumped).context("geth dumpgenesis is not JSON")?;
+    let last = FORKS.iter().position(|(name, _)| *name == fork).with_context(|| format!("unknown fork {fork}"))?;
+    let config = genesis["config"].as_object_mut().context("genesis has no config")?;
+    let keep: Vec<&str> = FORKS[..=last].iter().map(|(_, key)| *key).collect();
+    config.retain(|key, _| !key.ends_with("Time") || keep.contains(&key.as_str()));
+    if let Some(blobs) = config.get_mut("blobSchedule").and_then(Value::as_object_mut) {
+        blobs.retain(|name, _| FORKS[..=last].iter().any(|(f, _)| f == name));
+    }
+    genesis["alloc"][account.trim_start_matches("0x")] = json!({"balance": "0xd3c21bcecceda1000000"});
+    Ok(genesis)
+}
+
+pub fn quantity(v: &Value) -> anyhow::Result<u64> {
+    let s = v.as_str().with_context(|| format!("not a quantity: {v}"))?;
+    Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)
+}
+
+/// The store contract's calls (see `blocks`), as transactions to geth.
+pub fn store_tx(contract: &str, slot: u64, value: u64) -> Value {
+    json!({"to": contract, "data": blocks::store_call(slot, value), "gas": "0x186a0"})
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

@@ -12,9 +12,8 @@ use testkit::{geth::Geth, geth_blocks};
 #[test]
 fn geth_blocks_of_every_fork_capture_and_reexecute() {
     for (fork, name) in [("shanghai", "Shanghai"), ("cancun", "Cancun"), ("prague", "Prague")] {
-        let geth = Geth::start(fork, Some(2)).unwrap();
-        let contracts = geth_blocks::deploy_all(&geth).unwrap();
-        let (block, receipts) = geth_blocks::mixed_block(&geth, &contracts).unwrap();
+        let geth = Geth::start(fork, Some(3)).unwrap();
+        let (contracts, block, receipts) = geth_blocks::mixed_block(&geth).unwrap();
         for (tx, status) in geth_blocks::statuses(&receipts, &contracts).unwrap() {
             // TSTORE is Cancun's; before it the transient-storage call fails.
             let expected = match tx {

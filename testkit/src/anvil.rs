@@ -90,6 +90,7 @@ pub fn rpc(url: &str, method: &str, params: Value) -> anyhow::Result<Value> {
     Ok(answer["result"].clone())
 }
 
-fn free_port() -> std::io::Result<u16> {
+/// A free TCP port on loopback.
+pub fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

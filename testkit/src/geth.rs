@@ -10,7 +10,10 @@ use std::{
 use anyhow::{bail, ensure, Context};
 use serde_json::{json, Value};
 
-use crate::{anvil::rpc, blocks};
+use crate::{
+    anvil::{free_port, rpc},
+    blocks,
+};
 
 /// The pinned go-ethereum version the test setup builds.
 pub const GETH_VERSION: &str = "v1.17.10";
@@ -64,13 +67,16 @@ impl Geth {
         let password = datadir.join("password");
         std::fs::write(&password, "")?;
         let run = |args: &[&str]| -> anyhow::Result<String> {
-            let out = Command::new(&bin).args(args).output()
+            let out = Command::new(&bin)
+                .args(args)
+                .output()
                 .with_context(|| format!("running {} (run scripts/install-test-deps.sh)", bin.display()))?;
             ensure!(out.status.success(), "geth {}: {}", args[0], String::from_utf8_lossy(&out.stderr));
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         };
         let dir = datadir.to_str().context("temporary directory is not UTF-8")?;
-        let created = run(&["account", "new", "--datadir", dir, "--lightkdf", "--password", password.to_str().unwrap()])?;
+        let created =
+            run(&["account", "new", "--datadir", dir, "--lightkdf", "--password", password.to_str().unwrap()])?;
         let account = created
             .split_whitespace()
             .find(|w| w.starts_with("0x") && w.len() == 42)
@@ -109,7 +115,11 @@ impl Geth {
             std::thread::sleep(Duration::from_millis(100));
         };
         geth.account = accounts[0].as_str().context("geth --dev has no dev account")?.to_string();
-        ensure!(geth.account.to_lowercase() == account, "geth --dev took {} as its account, not {account}", geth.account);
+        ensure!(
+            geth.account.to_lowercase() == account,
+            "geth --dev took {} as its account, not {account}",
+            geth.account
+        );
         Ok(geth)
     }
 
@@ -128,9 +138,12 @@ impl Geth {
     pub fn receipt(&self, tx: &str) -> anyhow::Result<Value> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let receipt = self.rpc("eth_getTransactionReceipt", json!([tx]))?;
-            if !receipt.is_null() {
-                return Ok(receipt);
+            match self.rpc("eth_getTransactionReceipt", json!([tx])) {
+                Ok(receipt) if !receipt.is_null() => return Ok(receipt),
+                Ok(_) => {}
+                // A just-started geth answers so until its transaction index is built.
+                Err(e) if e.to_string().contains("indexing is in progress") => {}
+                Err(e) => return Err(e),
             }
             ensure!(Instant::now() < deadline, "transaction {tx} was not mined within 30 s");
             std::thread::sleep(Duration::from_millis(50));
@@ -155,21 +168,19 @@ impl Geth {
         }
     }
 
-    pub fn deploy(&self, init_code: &str) -> anyhow::Result<(String, u64)> {
-        let receipt = self.receipt(&self.send(json!({"data": init_code, "gas": "0x100000"}))?)?;
-        let address = receipt["contractAddress"].as_str().context("no contractAddress")?.to_string();
-        Ok((address, quantity(&receipt["blockNumber"])?))
-    }
-
     /// Sends `txs` in one JSON-RPC batch and returns their receipts: geth's dev mode seals the
     /// pending transactions together, so they land in one block (checked by the caller).
     pub fn send_batch(&self, txs: &[Value]) -> anyhow::Result<Vec<Value>> {
+        // geth answers a batch's calls concurrently: without explicit nonces two of them can get
+        // the same one (and one is refused as an underpriced replacement).
+        let first = quantity(&self.rpc("eth_getTransactionCount", json!([self.account, "pending"]))?)?;
         let batch: Vec<Value> = txs
             .iter()
             .enumerate()
             .map(|(i, tx)| {
                 let mut tx = tx.clone();
                 tx["from"] = self.account.clone().into();
+                tx["nonce"] = format!("{:#x}", first + i as u64).into();
                 json!({"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [tx]})
             })
             .collect();
@@ -214,8 +225,4 @@ pub fn quantity(v: &Value) -> anyhow::Result<u64> {
 /// The store contract's calls (see `blocks`), as transactions to geth.
 pub fn store_tx(contract: &str, slot: u64, value: u64) -> Value {
     json!({"to": contract, "data": blocks::store_call(slot, value), "gas": "0x186a0"})
-}
-
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

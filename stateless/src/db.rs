@@ -2,7 +2,11 @@
 //! ancestors' hashes for BLOCKHASH. A read outside what the witness holds is an error naming it,
 //! never a silent zero.
 
-use alloc::{collections::BTreeMap, format};
+use alloc::{
+    collections::{BTreeMap, BTreeSet},
+    format,
+    vec::Vec,
+};
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_trie::TrieAccount;
@@ -28,7 +32,7 @@ pub enum MissingKey {
 pub struct WitnessDb {
     /// `Some`: discovery (see `execute::find_missing`): a read the proofs stop short of is noted
     /// here and taken as absent instead of failing.
-    pub(crate) missing: Option<alloc::collections::BTreeSet<MissingKey>>,
+    pub(crate) missing: Option<BTreeSet<MissingKey>>,
     pub(crate) pool: NodePool,
     pub(crate) accounts: SparseTrie,
     /// Storage tries of the accounts read so far, opened at their pre-state storage roots.
@@ -54,21 +58,39 @@ impl WitnessDb {
     }
 
     pub(crate) fn read_account(&mut self, address: Address) -> Result<Option<TrieAccount>, StatelessError> {
-        let leaf = match self.accounts.get(&keccak256(address), &mut self.pool) {
-            Err(TrieError::MissingNode(_)) if self.missing.is_some() => {
-                self.missing.as_mut().expect("checked").insert(MissingKey::Account(address));
-                None
-            }
-            other => other.map_err(|source| StatelessError::AccountTrie { address, source })?,
-        };
+        let read = self.accounts.get(&keccak256(address), &mut self.pool);
+        let leaf = noted_if_missing(&mut self.missing, MissingKey::Account(address), read)
+            .map_err(|source| StatelessError::AccountTrie { address, source })?;
         let Some(leaf) = leaf else { return Ok(None) };
         let account: TrieAccount = alloy_rlp::Decodable::decode(&mut leaf.as_slice())
             .map_err(|e| StatelessError::AccountLeaf { address, reason: format!("{e}") })?;
         Ok(Some(account))
     }
 
-    pub(crate) fn split(&mut self) -> (&mut SparseTrie, &mut BTreeMap<Address, SparseTrie>, &mut NodePool) {
-        (&mut self.accounts, &mut self.storage, &mut self.pool)
+}
+
+/// The storage trie of `address`, opened at its pre-state root the first time it is asked for.
+pub(crate) fn storage_trie<'a>(
+    storage: &'a mut BTreeMap<Address, SparseTrie>,
+    storage_roots: &BTreeMap<Address, B256>,
+    address: Address,
+) -> &'a mut SparseTrie {
+    let root = storage_roots.get(&address).copied().unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
+    storage.entry(address).or_insert_with(|| SparseTrie::new(root))
+}
+
+/// In discovery mode a node the witness lacks is noted and the key read as absent.
+fn noted_if_missing(
+    missing: &mut Option<BTreeSet<MissingKey>>,
+    key: MissingKey,
+    read: Result<Option<Vec<u8>>, TrieError>,
+) -> Result<Option<Vec<u8>>, TrieError> {
+    match (read, missing) {
+        (Err(TrieError::MissingNode(_)), Some(missing)) => {
+            missing.insert(key);
+            Ok(None)
+        }
+        (read, _) => read,
     }
 }
 
@@ -95,33 +117,17 @@ impl Database for WitnessDb {
             // revm reads an account before its storage; an account not in the state has none.
             self.basic(address)?;
         }
-        let slot = B256::from(index);
-        let value = {
-            let root = self.storage_roots.get(&address).copied().unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
-            let trie = self.storage.entry(address).or_insert_with(|| SparseTrie::new(root));
-            match trie.get(&keccak256(slot), &mut self.pool) {
-                Err(TrieError::MissingNode(_)) if self.missing.is_some() => {
-                    self.missing.as_mut().expect("checked").insert(MissingKey::Slot(address, index));
-                    None
-                }
-                other => other.map_err(|source| StatelessError::StorageTrie { address, slot: index, source })?,
-            }
-        };
-        match value {
+        let trie = storage_trie(&mut self.storage, &self.storage_roots, address);
+        let read = trie.get(&keccak256(B256::from(index)), &mut self.pool);
+        let fail = |source| StatelessError::StorageTrie { address, slot: index, source };
+        match noted_if_missing(&mut self.missing, MissingKey::Slot(address, index), read).map_err(fail)? {
             None => Ok(U256::ZERO),
-            Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice()).map_err(|e| StatelessError::StorageTrie {
-                address,
-                slot: index,
-                source: TrieError::Malformed(leak_reason(e)),
-            }),
+            Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice())
+                .map_err(|_| fail(TrieError::Malformed("slot value is not an RLP integer"))),
         }
     }
 
     fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
         self.block_hashes.get(&number).copied().ok_or(StatelessError::MissingBlockHash(number))
     }
-}
-
-fn leak_reason(_: alloy_rlp::Error) -> &'static str {
-    "slot value is not an RLP integer"
 }

@@ -66,8 +66,7 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
     check_body(input, fork)?;
     let transactions = decode_transactions(&input.transactions)?;
 
-    let db = WitnessDb::new(parent.state_root, NodePool::new(&input.nodes), &input.codes, block_hashes);
-    let mut state = State::builder().with_database(db).with_bundle_update().build();
+    let mut state = witness_state(input, parent.state_root, block_hashes, false);
     let result = run_transactions(&mut state, input, &spec, &transactions)?;
 
     let mismatch = |field, expected: &dyn core::fmt::Debug, computed: &dyn core::fmt::Debug| StatelessError::Mismatch {
@@ -131,12 +130,22 @@ pub fn find_missing(input: &StatelessInput) -> Result<Vec<MissingKey>, Stateless
     let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
     let spec = chain_spec(input);
     let transactions = decode_transactions(&input.transactions)?;
-    let mut db = WitnessDb::new(parent.state_root, NodePool::new(&input.nodes), &input.codes, block_hashes);
-    db.missing = Some(Default::default());
-    let mut state = State::builder().with_database(db).with_bundle_update().build();
+    let mut state = witness_state(input, parent.state_root, block_hashes, true);
     // Whether the block then executes is for the real run to say.
     let _ = run_transactions(&mut state, input, &spec, &transactions);
     Ok(state.database.missing.take().unwrap_or_default().into_iter().collect())
+}
+
+/// revm's state over the witness; `discover`: reads the witness cannot serve are noted, not fatal.
+fn witness_state(
+    input: &StatelessInput,
+    state_root: B256,
+    block_hashes: BTreeMap<u64, B256>,
+    discover: bool,
+) -> State<WitnessDb> {
+    let mut db = WitnessDb::new(state_root, NodePool::new(&input.nodes), &input.codes, block_hashes);
+    db.missing = discover.then(Default::default);
+    State::builder().with_database(db).with_bundle_update().build()
 }
 
 fn chain_spec(input: &StatelessInput) -> ChainSpec {

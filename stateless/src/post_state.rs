@@ -4,14 +4,17 @@ use alloy_primitives::{keccak256, B256};
 use alloy_trie::TrieAccount;
 use revm::database::BundleState;
 
-use crate::{db::WitnessDb, error::StatelessError, trie::SparseTrie};
+use crate::{
+    db::{storage_trie, WitnessDb},
+    error::StatelessError,
+    trie::SparseTrie,
+};
 
 pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leaves: bool) -> Result<B256, StatelessError> {
     // Sorted, so that an error names the same account on every run.
     let mut changed: alloc::vec::Vec<_> = bundle.state.iter().collect();
     changed.sort_by_key(|(address, _)| **address);
-    let pre_roots = db.storage_roots.clone();
-    let (accounts, storage, pool) = db.split();
+    let WitnessDb { accounts, storage, storage_roots, pool, .. } = db;
     for (address, account) in changed {
         let address = *address;
         let key = keccak256(address);
@@ -19,8 +22,7 @@ pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leave
             accounts.remove(&key, pool).map_err(|source| StatelessError::AccountTrie { address, source })?;
             continue;
         };
-        let pre_root = pre_roots.get(&address).copied().unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
-        let trie = storage.entry(address).or_insert_with(|| SparseTrie::new(pre_root));
+        let trie = storage_trie(storage, storage_roots, address);
         if account.status.was_destroyed() {
             // SELFDESTRUCT of an account created in this block: its storage starts over.
             *trie = SparseTrie::new(alloy_trie::EMPTY_ROOT_HASH);

@@ -37,29 +37,16 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// The inputs of every block of a case, for a run elsewhere (the zkVM executor): only the valid
-/// blocks, each with the state before it.
-pub fn valid_block_inputs(case: &Value) -> anyhow::Result<Vec<StatelessInput>> {
-    let mut inputs = Vec::new();
-    run_blocks(case, &mut |input| inputs.push(input.clone()))?;
-    Ok(inputs)
-}
-
 pub fn run_case(name: &str, case: &Value) -> CaseOutcome {
-    let mut outcome = CaseOutcome { name: name.to_string(), accepted: 0, refused: Vec::new(), result: Ok(()) };
-    outcome.result = run_blocks_counting(case, &mut outcome.accepted, &mut outcome.refused);
-    outcome
+    let (accepted, refused, result) = match run_blocks(case) {
+        Ok((accepted, refused)) => (accepted, refused, Ok(())),
+        Err(e) => (0, Vec::new(), Err(e)),
+    };
+    CaseOutcome { name: name.to_string(), accepted, refused, result }
 }
 
-fn run_blocks_counting(case: &Value, accepted: &mut usize, refused: &mut Vec<Refusal>) -> anyhow::Result<()> {
-    let (n, r) = run_blocks(case, &mut |_| {})?;
-    *accepted = n;
-    *refused = r;
-    Ok(())
-}
-
-/// Executes every block in order; `on_valid` sees the input of each accepted block.
-fn run_blocks(case: &Value, on_valid: &mut dyn FnMut(&StatelessInput)) -> anyhow::Result<(usize, Vec<Refusal>)> {
+/// Executes every block in order: the blocks accepted and the invalid blocks refused.
+fn run_blocks(case: &Value) -> anyhow::Result<(usize, Vec<Refusal>)> {
     ensure!(case["network"] == "Cancun", "network {} is not Cancun", case["network"]);
     let genesis = decode_header(text(&case["genesisRLP"])?).context("genesisRLP")?;
     let (root, mut nodes, mut codes) = state_tries(&case["pre"])?;
@@ -72,8 +59,7 @@ fn run_blocks(case: &Value, on_valid: &mut dyn FnMut(&StatelessInput)) -> anyhow
         let expected = block["expectException"].as_str().map(str::to_string);
         let result = execute_block(block, &chain, &nodes, &codes);
         match (result, expected) {
-            (Ok((input, header, post)), None) => {
-                on_valid(&input);
+            (Ok((header, post)), None) => {
                 nodes.extend(post.nodes);
                 codes.extend(post.codes.into_iter().map(|c| (keccak256(&c), c)));
                 chain.push(header);
@@ -96,7 +82,7 @@ fn run_blocks(case: &Value, on_valid: &mut dyn FnMut(&StatelessInput)) -> anyhow
     Ok((accepted, refused))
 }
 
-type BlockRun = (StatelessInput, Header, stateless::PostState);
+type BlockRun = (Header, stateless::PostState);
 
 fn execute_block(
     block: &Value,
@@ -120,7 +106,7 @@ fn execute_block(
         codes: codes.values().cloned().collect(),
     };
     let (_, post) = execute_block_with_post_state(&input)?;
-    Ok((input, decoded.header, post))
+    Ok((decoded.header, post))
 }
 
 fn decode_header(hex: &str) -> anyhow::Result<Header> {

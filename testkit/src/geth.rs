@@ -36,20 +36,10 @@ pub fn geth_binary() -> PathBuf {
 
 pub struct Geth {
     child: Child,
-    _datadir: tempfile_dir::TempDir,
+    _datadir: tempfile::TempDir,
     pub url: String,
     /// The dev account, funded and unlocked.
     pub account: String,
-}
-
-/// A private temporary directory removed on drop (no tempfile dependency in testkit).
-mod tempfile_dir {
-    pub struct TempDir(pub std::path::PathBuf);
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 impl Geth {
@@ -60,9 +50,8 @@ impl Geth {
     /// account funded, which `--dev` then uses as its developer account.
     pub fn start(fork: &str, period: Option<u64>) -> anyhow::Result<Geth> {
         let port = free_port()?;
-        let datadir = std::env::temp_dir().join(format!("geth-dev-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&datadir)?;
-        let guard = tempfile_dir::TempDir(datadir.clone());
+        let guard = tempfile::Builder::new().prefix("geth-dev-").tempdir()?;
+        let datadir = guard.path().to_path_buf();
         let bin = geth_binary();
         let password = datadir.join("password");
         std::fs::write(&password, "")?;
@@ -125,13 +114,6 @@ impl Geth {
 
     pub fn rpc(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         rpc(&self.url, method, params)
-    }
-
-    pub fn send(&self, tx: Value) -> anyhow::Result<String> {
-        let mut tx = tx;
-        tx["from"] = self.account.clone().into();
-        let hash = self.rpc("eth_sendTransaction", json!([tx]))?;
-        Ok(hash.as_str().context("tx hash")?.to_string())
     }
 
     /// The receipt of a transaction, once it is mined.

@@ -1,10 +1,11 @@
-//! Proof files: JSON, versioned, naming the block, the circuit class and ids, with every chunk's
-//! two proofs and their public instances, and how long each phase of proving took.
+//! The state proof's file: the envelope head (crate `proof`, kind `state`), the circuit class and
+//! ids, every chunk's two proofs and their public instances, and how long each phase took.
 
 use std::path::Path;
 
 use alloy_primitives::{Bytes, B256};
 use axiom_eth::halo2curves::bn256::Fr;
+use proof::{Envelope, EnvelopeError, ProofKind};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -17,6 +18,9 @@ use crate::{
 pub struct ProofFile {
     pub format: String,
     pub version: u32,
+    /// Always `state`; version 1 files have no kind and are state proofs.
+    #[serde(default = "state_kind")]
+    pub kind: ProofKind,
     pub chain_id: u64,
     pub block_number: u64,
     pub block_hash: B256,
@@ -76,21 +80,16 @@ pub struct Timings {
     pub total: f64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ProofFileError {
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    #[error("{path}: not a proof file: {reason}")]
-    NotAProof { path: String, reason: String },
-    #[error("{path}: proof format version {found}, this build reads version {supported}")]
-    Version { path: String, found: u64, supported: u32 },
-    #[error("{path}: damaged proof file: {reason}")]
-    Corrupt { path: String, reason: String },
+/// Reading or writing a proof file: the envelope's errors.
+pub type ProofFileError = EnvelopeError;
+
+fn state_kind() -> ProofKind {
+    ProofKind::State
 }
 
 impl ProofFile {
-    pub const FORMAT: &'static str = "eth-block-proof";
-    pub const VERSION: u32 = 1;
+    pub const FORMAT: &'static str = proof::FORMAT;
+    pub const VERSION: u32 = proof::VERSION;
 
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec_pretty(self).expect("proof files always serialize");
@@ -98,29 +97,18 @@ impl ProofFile {
         out
     }
 
+    /// Reads version 1 (state only) and version 2 files of kind `state`; another kind is refused
+    /// by name.
     pub fn decode(bytes: &[u8], path: &str) -> Result<ProofFile, ProofFileError> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| ProofFileError::NotAProof { path: path.into(), reason: format!("not JSON: {e}") })?;
-        let format = value.get("format").and_then(|f| f.as_str());
-        if format != Some(Self::FORMAT) {
-            return Err(ProofFileError::NotAProof { path: path.into(), reason: format!("format field is {format:?}") });
-        }
-        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        if version != Self::VERSION as u64 {
-            return Err(ProofFileError::Version { path: path.into(), found: version, supported: Self::VERSION });
-        }
-        serde_json::from_value(value).map_err(|e| ProofFileError::Corrupt { path: path.into(), reason: e.to_string() })
+        Envelope::decode(bytes, path)?.into_body(ProofKind::State)
     }
 
     pub fn read(path: &Path) -> Result<ProofFile, ProofFileError> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ProofFileError::Io { path: name.clone(), source })?;
-        Self::decode(&bytes, &name)
+        Envelope::read(path)?.into_body(ProofKind::State)
     }
 
     /// Written to a temporary file and renamed into place: never half a proof.
     pub fn write(&self, path: &Path) -> Result<(), ProofFileError> {
-        witness::file::write_atomic_with(path, |out| out.write_all(&self.to_json()))
-            .map_err(|source| ProofFileError::Io { path: path.display().to_string(), source })
+        proof::write_json(self, path)
     }
 }

@@ -1,5 +1,6 @@
 //! `prover_cmd`: the command-line front end.
 
+mod execution_cmd;
 mod params_cmd;
 mod prove_cmds;
 mod verify_cmd;
@@ -30,7 +31,7 @@ enum Command {
     /// Print a summary of a witness file and re-run its native checks.
     #[command(name = "witness_inspect")]
     WitnessInspect(witness_cmds::InspectArgs),
-    /// Prove a witness file: KZG proofs of its headers and pre-state proofs.
+    /// Prove a witness file: its execution (zkVM) or its header chain and pre-state (KZG).
     #[command(name = "offline_prover")]
     OfflineProver(prove_cmds::OfflineArgs),
     /// Capture a block's witness over JSON-RPC and prove it.
@@ -42,6 +43,9 @@ enum Command {
     /// Write KZG params: INSECURE development ones, or real ones downsized.
     #[command(name = "params")]
     Params(params_cmd::ParamsArgs),
+    /// The execution proof's guest image: its pinned id, or the id and verifying key of a build.
+    #[command(name = "execution_image")]
+    ExecutionImage(execution_cmd::ImageArgs),
 }
 
 /// Our crates log at the chosen level; dependencies (halo2, axiom-eth: chatty at info) only warn.
@@ -59,7 +63,9 @@ fn init_logs(quiet: bool, verbose: u8) {
     } else {
         "warn"
     };
-    let default = format!("{deps},prover_cmd={ours},witness={ours},circuit={ours},prover={ours},verifier={ours}");
+    let default = format!(
+        "{deps},prover_cmd={ours},witness={ours},circuit={ours},execution={ours},prover={ours},verifier={ours}"
+    );
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
         Command::OfflineProver(args) => prove_cmds::offline(args, cli.quiet),
         Command::LegacyProver(args) => prove_cmds::legacy(args, cli.quiet),
         Command::Params(args) => params_cmd::run(args),
+        Command::ExecutionImage(args) => execution_cmd::run(args),
         Command::Verifier(args) => match verify_cmd::verify(args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

@@ -14,7 +14,8 @@ pub struct VerifyArgs {
     proof: PathBuf,
     #[command(flatten)]
     keys: KeyArgs,
-    /// Also check that the proof covers exactly this witness's pre-state.
+    /// Also check that the proof is of exactly this witness (state: its pre-state; execution: its
+    /// block).
     #[arg(short, long)]
     witness: Option<PathBuf>,
 }

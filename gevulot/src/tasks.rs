@@ -109,7 +109,7 @@ pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, String> {
     let args: VerifierArgs = parse(ctx)?;
     let proof_path = ctx.input(&args.proof);
     let opts = VerifyOptions {
-        params: ctx.input(&args.params),
+        params: Some(ctx.input(&args.params)),
         keys_dir: keys_dir(&args.keys_dir, ctx),
         witness: args.witness.as_ref().map(|w| ctx.input(w)),
     };

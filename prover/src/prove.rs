@@ -126,6 +126,7 @@ pub fn prove_witness(w: &WitnessFile, opts: &ProveOptions, progress: &ProveProgr
     Ok(ProofFile {
         format: ProofFile::FORMAT.into(),
         version: ProofFile::VERSION,
+        kind: proof::ProofKind::State,
         chain_id: w.chain_id,
         block_number: w.block_number,
         block_hash: w.block_hash,

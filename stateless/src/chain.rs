@@ -22,6 +22,11 @@ pub enum Fork {
 }
 
 impl Fork {
+    /// The fork of a given index (`fork as u8`), as commitments and encoded inputs hold it.
+    pub fn from_index(index: u8) -> Option<Fork> {
+        [Fork::Paris, Fork::Shanghai, Fork::Cancun, Fork::Prague, Fork::Osaka].get(index as usize).copied()
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Fork::Paris => "Paris",

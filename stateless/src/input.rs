@@ -84,14 +84,7 @@ impl BlockCommitment {
         let word = |i: usize| B256::from_slice(&bytes[i * 32..(i + 1) * 32]);
         let u64_at = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().unwrap());
         let zero = |range: core::ops::Range<usize>| bytes[range].iter().all(|b| *b == 0);
-        let fork = match bytes[192] {
-            0 => Fork::Paris,
-            1 => Fork::Shanghai,
-            2 => Fork::Cancun,
-            3 => Fork::Prague,
-            4 => Fork::Osaka,
-            _ => return None,
-        };
+        let fork = Fork::from_index(bytes[192])?;
         let zero_slot_leaves = match bytes[193] {
             0 => false,
             1 => true,

@@ -13,13 +13,15 @@ pub mod db;
 pub mod error;
 pub mod execute;
 pub mod input;
+pub mod input_codec;
 pub mod post_state;
 pub mod trie;
 mod trie_node;
 pub mod validate;
 
 pub use chain::{ChainSpec, Fork};
-pub use error::{StatelessError, TrieError};
 pub use db::MissingKey;
+pub use error::{StatelessError, TrieError};
 pub use execute::{execute_block, execute_block_with_post_state, find_missing, Executed, PostState};
 pub use input::{BlockCommitment, StatelessInput};
+pub use input_codec::InputDecodeError;

@@ -37,8 +37,16 @@ pub struct Refusal {
     pub reason: String,
 }
 
+/// Runs every block of a case through a second executor too (the zkVM guest): it must accept
+/// exactly the blocks the native run accepts, with the same commitment, and refuse the others.
+pub type SecondRun<'a> = &'a dyn Fn(&StatelessInput) -> anyhow::Result<stateless::BlockCommitment>;
+
 pub fn run_case(name: &str, case: &Value) -> CaseOutcome {
-    let (accepted, refused, result) = match run_blocks(case) {
+    run_case_also(name, case, None)
+}
+
+pub fn run_case_also(name: &str, case: &Value, second: Option<SecondRun<'_>>) -> CaseOutcome {
+    let (accepted, refused, result) = match run_blocks(case, second) {
         Ok((accepted, refused)) => (accepted, refused, Ok(())),
         Err(e) => (0, Vec::new(), Err(e)),
     };
@@ -46,7 +54,7 @@ pub fn run_case(name: &str, case: &Value) -> CaseOutcome {
 }
 
 /// Executes every block in order: the blocks accepted and the invalid blocks refused.
-fn run_blocks(case: &Value) -> anyhow::Result<(usize, Vec<Refusal>)> {
+fn run_blocks(case: &Value, second: Option<SecondRun<'_>>) -> anyhow::Result<(usize, Vec<Refusal>)> {
     ensure!(case["network"] == "Cancun", "network {} is not Cancun", case["network"]);
     let genesis = decode_header(text(&case["genesisRLP"])?).context("genesisRLP")?;
     let (root, mut nodes, mut codes) = state_tries(&case["pre"])?;
@@ -57,7 +65,7 @@ fn run_blocks(case: &Value) -> anyhow::Result<(usize, Vec<Refusal>)> {
     let mut accepted = 0;
     for (i, block) in case["blocks"].as_array().context("no blocks")?.iter().enumerate() {
         let expected = block["expectException"].as_str().map(str::to_string);
-        let result = execute_block(block, &chain, &nodes, &codes);
+        let result = execute_block(block, &chain, &nodes, &codes, second);
         match (result, expected) {
             (Ok((header, post)), None) => {
                 nodes.extend(post.nodes);
@@ -89,6 +97,7 @@ fn execute_block(
     chain: &[Header],
     nodes: &[Bytes],
     codes: &BTreeMap<B256, Bytes>,
+    second: Option<SecondRun<'_>>,
 ) -> anyhow::Result<BlockRun> {
     let rlp: Bytes = text(&block["rlp"])?.parse().context("block rlp is not hex")?;
     let decoded = Block::<TxEnvelope>::decode(&mut rlp.as_ref()).context("block RLP does not decode")?;
@@ -105,7 +114,22 @@ fn execute_block(
         nodes: nodes.to_vec(),
         codes: codes.values().cloned().collect(),
     };
-    let (_, post) = execute_block_with_post_state(&input)?;
+    let native = execute_block_with_post_state(&input);
+    if let Some(second) = second {
+        match (&native, second(&input)) {
+            (Ok((executed, _)), Ok(commitment)) => {
+                ensure!(
+                    executed.commitment == commitment,
+                    "the second run committed {commitment:?}, natively {:?}",
+                    executed.commitment
+                )
+            }
+            (Err(_), Err(_)) => {}
+            (Ok(_), Err(e)) => bail!("valid natively, refused by the second run: {e:#}"),
+            (Err(e), Ok(_)) => bail!("refused natively ({e}), accepted by the second run"),
+        }
+    }
+    let (_, post) = native?;
     Ok((decoded.header, post))
 }
 

@@ -16,8 +16,8 @@ use witness::{file::FileError, WitnessError, WitnessFile};
 
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
-    /// A params file, or a directory holding `kzg_bn254_{k}.srs` files.
-    pub params: PathBuf,
+    /// A params file, or a directory holding `kzg_bn254_{k}.srs` files (state proofs only).
+    pub params: Option<PathBuf>,
     /// Where verifying keys are cached; `None` derives them every time.
     pub keys_dir: Option<PathBuf>,
     /// A witness the proof must cover exactly.
@@ -32,6 +32,8 @@ pub enum VerifyError {
     UnknownClass { name: ClassName, k: u32 },
     #[error(transparent)]
     Params(#[from] ParamsError),
+    #[error("a state proof is verified with KZG params: give them with -k / --params")]
+    NoParams,
     #[error(transparent)]
     Keys(#[from] KeyError),
     #[error(
@@ -104,7 +106,7 @@ pub fn verify_proof(proof: &ProofFile, opts: &VerifyOptions) -> Result<Verified,
         statements.push((statement, main, keccak));
     }
 
-    let loaded = params::load(&opts.params, class.k)?;
+    let loaded = params::load(opts.params.as_ref().ok_or(VerifyError::NoParams)?, class.k)?;
     let (vks, _) = KeyCache::new(opts.keys_dir.clone()).verifying_keys(&loaded.params, class)?;
     check_ids(proof, &vks)?;
     for (i, (_, main, keccak)) in statements.iter().enumerate() {

@@ -1,0 +1,28 @@
+//! The execution proof's guest program. It reads one block's `StatelessInput` (the stateless
+//! crate's RLP layout), runs the same stateless re-execution the host runs before proving, and
+//! reveals the 224-byte block commitment as the proof's public values. A block that does not
+//! re-execute makes the guest panic, so no proof of it can exist.
+
+extern crate alloc;
+
+// Links OpenVM's `native_keccak256`, which alloy-primitives' `native-keccak` calls.
+extern crate openvm_keccak256;
+
+mod secp256k1;
+
+// Registers secp256k1's moduli and curve with the VM, in the order of the host's VM configuration
+// (openvm_init.rs is written by `prover_cmd execution_image --write-init`).
+openvm::init!();
+
+fn main() {
+    // Signature recovery through the curve extension, for alloy (senders) and revm (ecrecover).
+    let installed = alloy_consensus::crypto::backend::install_default_provider(std::sync::Arc::new(secp256k1::AlloyRecovery));
+    assert!(installed.is_ok() && revm::precompile::install_crypto(secp256k1::RevmCrypto), "crypto providers installed once");
+    let bytes = openvm::io::read_vec();
+    let input = stateless::StatelessInput::from_bytes(&bytes).expect("stateless input decodes");
+    let executed = stateless::execute_block(&input).expect("block re-executes to its header");
+    let commitment = executed.commitment.to_bytes();
+    for (index, word) in commitment.chunks_exact(4).enumerate() {
+        openvm::io::reveal_u32(u32::from_le_bytes(word.try_into().unwrap()), index);
+    }
+}

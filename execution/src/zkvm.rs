@@ -1,0 +1,169 @@
+//! The one module that knows the zkVM (OpenVM 2.0.2, CPU prover). Everything else in the crate
+//! speaks bytes: the guest ELF, the guest's input, the public values, an encoded proof, an encoded
+//! verifying key. A GPU prover (OpenVM's `cuda` feature) or a second zkVM goes here and nowhere
+//! else.
+
+use std::sync::Arc;
+
+use openvm_algebra_circuit::ModularExtension;
+use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
+use openvm_sdk::{
+    config::{AggregationSystemParams, AppConfig},
+    openvm_circuit::arch::{instructions::exe::VmExe, SystemConfig},
+    Sdk, StdIn, F,
+};
+use openvm_sdk_config::SdkVmConfig;
+use openvm_stark_backend::codec::{Decode, Encode};
+use openvm_stark_backend::p3_field::PrimeField32;
+use openvm_stark_sdk::config::app_params_with_100_bits_security;
+use openvm_transpiler::{elf::Elf, openvm_platform::memory::MEM_SIZE};
+use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyingKey, VmStarkProof};
+
+use crate::{settings::ProverSettings, ExecutionError};
+
+/// Bytes of public values the guest reveals: the block commitment.
+pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN;
+
+/// The VM the guest runs in: RV32IM and I/O; the keccak-f extension (every trie node, block and
+/// code hash goes through it: about 290 instructions a hash instead of tens of thousands); the
+/// modular-arithmetic extension for secp256k1's two fields and the short Weierstrass extension for
+/// its curve (signature recovery of every sender and the ecrecover precompile: about 11M
+/// instructions each in software). The guest declares the same moduli and curve in the same order
+/// (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
+/// the verifying key, so changing it changes what verifies.
+pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
+    let mut system = SystemConfig::default().with_public_values(PUBLIC_VALUES);
+    system.set_segmentation_max_memory(settings.segment_max_memory);
+    let secp256k1 = SECP256K1_CONFIG.clone();
+    SdkVmConfig::builder()
+        .system(system.into())
+        .rv32i(Default::default())
+        .rv32m(Default::default())
+        .io(Default::default())
+        .keccak(Default::default())
+        .modular(ModularExtension::new(vec![secp256k1.modulus.clone(), secp256k1.scalar.clone()]))
+        .ecc(WeierstrassExtension::new(vec![secp256k1]))
+        .build()
+        .optimize()
+}
+
+/// The guest's `openvm_init.rs`: the code that registers the moduli and curve above with the VM
+/// (OpenVM generates it from the configuration; the guest includes it with `openvm::init!()`).
+pub fn init_file() -> String {
+    use openvm_sdk::openvm_circuit::arch::InitFileGenerator;
+    vm_config(&ProverSettings::default()).generate_init_file_contents().unwrap_or_default()
+}
+
+pub struct Zkvm {
+    sdk: Sdk,
+}
+
+/// A transpiled guest program.
+#[derive(Clone)]
+pub struct Program(Arc<VmExe<F>>);
+
+/// What running the guest in the executor gave.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub public_values: Vec<u8>,
+    /// Instructions executed, and the segments a proof would be split into.
+    pub instructions: u64,
+    pub segments: usize,
+}
+
+impl Zkvm {
+    pub fn new(settings: &ProverSettings) -> Result<Self, ExecutionError> {
+        let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
+        let app_config = AppConfig::new(vm_config(settings), app_params);
+        let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error)?;
+        Ok(Self { sdk })
+    }
+
+    /// Decodes and transpiles a guest ELF; a file that is not one is an error, not a panic.
+    pub fn load(&self, elf: &[u8]) -> Result<Program, ExecutionError> {
+        let elf =
+            Elf::decode(elf, MEM_SIZE as u32).map_err(|e| ExecutionError::Guest(format!("not a guest ELF: {e}")))?;
+        let exe = self.sdk.convert_to_exe(elf).map_err(|e| ExecutionError::Guest(format!("cannot transpile: {e}")))?;
+        Ok(Program(exe))
+    }
+
+    /// Runs the guest in the executor (no proof): its public values, and with `metered` the
+    /// instruction count and segments, which need the app proving key (a few seconds).
+    pub fn execute(&self, program: &Program, input: &[u8], metered: bool) -> Result<Run, ExecutionError> {
+        if !metered {
+            let public_values = self.sdk.execute(program.0.clone(), StdIn::from_bytes(input)).map_err(guest_failed)?;
+            return Ok(Run { public_values, instructions: 0, segments: 0 });
+        }
+        let (public_values, segments) =
+            self.sdk.execute_metered(program.0.clone(), StdIn::from_bytes(input)).map_err(guest_failed)?;
+        let instructions = segments.iter().map(|s| s.num_insns).sum();
+        Ok(Run { public_values, instructions, segments: segments.len() })
+    }
+
+    /// Proves the guest's run on `input`: every segment, aggregated into one STARK. Returns the
+    /// encoded proof and the verifying key it verifies under.
+    pub fn prove(&self, program: &Program, input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ExecutionError> {
+        let (proof, baseline) =
+            self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[]).map_err(guest_failed)?;
+        let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline };
+        Ok((encode_proof(&proof)?, encode_vk(&vk)?))
+    }
+
+    /// The verifying key of a program: the aggregation key (depends on the VM configuration only)
+    /// and the baseline (the program's commitment, the app and aggregation key commitments).
+    /// Costs the whole key generation (about a minute).
+    pub fn verifying_key(&self, program: &Program) -> Result<Vec<u8>, ExecutionError> {
+        let prover = self.sdk.prover(program.0.clone()).map_err(zkvm_error)?;
+        let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline: prover.generate_baseline() };
+        encode_vk(&vk)
+    }
+}
+
+/// Verifies an encoded proof under an encoded verifying key; returns the public values it proves.
+/// Needs no prover state: this is all a verifier runs.
+pub fn verify(vk: &[u8], proof: &[u8]) -> Result<Vec<u8>, ExecutionError> {
+    let vk: VmStarkVerifyingKey =
+        bitcode::deserialize(vk).map_err(|e| ExecutionError::VerifyingKey(format!("cannot decode: {e}")))?;
+    let proof =
+        VmStarkProof::decode_from_bytes(proof).map_err(|e| ExecutionError::BadProof(format!("cannot decode: {e}")))?;
+    verify_vm_stark_proof_decoded(&vk, &proof).map_err(|e| ExecutionError::BadProof(e.to_string()))?;
+    Ok(field_bytes(&proof.user_pvs_proof.public_values))
+}
+
+/// The program commitment a verifying key accepts (its image id), as 32 bytes.
+pub fn image_id_of_vk(vk: &[u8]) -> Result<[u8; 32], ExecutionError> {
+    let vk: VmStarkVerifyingKey =
+        bitcode::deserialize(vk).map_err(|e| ExecutionError::VerifyingKey(format!("cannot decode: {e}")))?;
+    Ok(digest_bytes(&vk.baseline.app_exe_commit))
+}
+
+fn digest_bytes(digest: &[F; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (chunk, f) in out.chunks_exact_mut(4).zip(digest) {
+        chunk.copy_from_slice(&f.as_canonical_u32().to_le_bytes());
+    }
+    out
+}
+
+/// Public values are bytes, one per field element; anything above 255 is not ours.
+fn field_bytes(values: &[F]) -> Vec<u8> {
+    values.iter().map(|f| u8::try_from(f.as_canonical_u32()).unwrap_or(0xff)).collect()
+}
+
+fn encode_proof(proof: &VmStarkProof) -> Result<Vec<u8>, ExecutionError> {
+    proof.encode_to_vec().map_err(|e| ExecutionError::Zkvm(format!("encoding the proof: {e}")))
+}
+
+fn encode_vk(vk: &VmStarkVerifyingKey) -> Result<Vec<u8>, ExecutionError> {
+    bitcode::serialize(vk).map_err(|e| ExecutionError::Zkvm(format!("encoding the verifying key: {e}")))
+}
+
+fn zkvm_error(e: impl std::fmt::Display) -> ExecutionError {
+    ExecutionError::Zkvm(e.to_string())
+}
+
+/// The guest stops with an error when the block does not re-execute (it panics on any failed
+/// check, so no proof of a bad block can exist).
+fn guest_failed(e: impl std::fmt::Display) -> ExecutionError {
+    ExecutionError::GuestFailed(e.to_string())
+}

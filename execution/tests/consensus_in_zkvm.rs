@@ -1,0 +1,36 @@
+//! A sample of the Ethereum consensus tests run in the zkVM executor with the pinned guest: every
+//! block the native run accepts, the guest accepts with the same commitment; every block the native
+//! run refuses (the InvalidBlocks cases), the guest refuses. The sample: the 81 ecrecover cases
+//! (good, malformed, overflowing and unrecoverable signatures, through the guest's own secp256k1
+//! recovery on the curve extension), the first case of every category and three of every
+//! InvalidBlocks one. `cargo test -p testkit --test consensus` runs all
+//! 3,609 natively.
+
+use execution::{ExecutionProver, ProverSettings};
+use testkit::consensus::{category_files, load_cases, run_case_also};
+
+#[test]
+fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
+    let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
+    let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
+        Ok(prover.execute(input, false)?.0)
+    };
+    let dir = testkit::fixtures::path("blockchain-tests");
+    let (mut cases, mut failures) = (0, Vec::new());
+    for (category, path) in category_files(&dir).unwrap() {
+        let firsts = if category.starts_with("InvalidBlocks") { 3 } else { 1 };
+        for (i, (name, case)) in load_cases(&path).unwrap().iter().enumerate() {
+            if i >= firsts && !name.to_lowercase().contains("ecrecover") {
+                continue;
+            }
+            let outcome = run_case_also(name, case, Some(&second));
+            cases += 1;
+            if let Err(e) = outcome.result {
+                failures.push(format!("{category}: {name}: {e:#}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(cases > 100, "{cases} cases");
+    eprintln!("{cases} consensus cases ran in the zkVM executor as natively");
+}

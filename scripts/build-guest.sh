@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the execution proof's zkVM guest (execution/guest) for riscv32im with Debian's own Rust
+# compiler and library sources (rustc-web, rust-web-src, -Zbuild-std): the zkVM toolchain
+# installers cannot be fetched here, and the flags below are the ones OpenVM's own guest build
+# passes. Installs the Debian packages when missing. Writes target/guest/execution-guest.elf and
+# prints its path.
+#
+# The ELF is what the image id (pinned in execution/src/image.rs) commits to, so the build is
+# made independent of where the checkout and the cargo home are (--remap-path-prefix) and of the
+# compiler's version (the one checked below).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rustc_web_version="1.96.0"
+out="$root/target/guest"
+
+if ! /usr/bin/rustc --version 2>/dev/null | grep -q "^rustc $rustc_web_version " || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
+  command -v apt-get >/dev/null || { echo "please install Debian's rustc-web, cargo-web and rust-web-src ($rustc_web_version)" >&2; exit 1; }
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  echo "installing rustc-web cargo-web rust-web-src (apt)" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends rustc-web cargo-web rust-web-src >/dev/null
+fi
+found=$(/usr/bin/rustc --version)
+case "$found" in
+  "rustc $rustc_web_version "*) ;;
+  *) echo "the guest's image id is pinned for Debian rustc-web $rustc_web_version; /usr/bin/rustc is: $found" >&2; exit 1 ;;
+esac
+
+# The rustup toolchain's rust-lld links the RISC-V ELF (Debian's rustc-web ships no linker).
+lld="$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"
+[ -x "$lld" ] || { echo "rust-lld not found at $lld (rustup's stable toolchain ships it)" >&2; exit 1; }
+
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+flags=(
+  -C "linker=$lld"
+  -C passes=lower-atomic
+  -C link-arg=-Ttext=0x00200800
+  -C link-arg=--fatal-warnings
+  -C panic=abort
+  --cfg 'getrandom_backend="custom"'
+  "--remap-path-prefix=$root=/build"
+  "--remap-path-prefix=$cargo_home=/cargo"
+  "--remap-path-prefix=/usr/lib/rustlib/src/rust=/rustlib"
+)
+encoded=$(printf '%s\x1f' "${flags[@]}")
+export CARGO_ENCODED_RUSTFLAGS="${encoded%$'\x1f'}"
+unset RUSTFLAGS
+export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
+mkdir -p "$out"
+jobs=${GUEST_BUILD_JOBS:-$(nproc)}
+( cd "$root/execution/guest" &&
+  /usr/bin/cargo build --locked --release -j "$jobs" --target riscv32im-risc0-zkvm-elf \
+    --target-dir "$out/cargo" \
+    -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem ) >&2
+cp "$out/cargo/riscv32im-risc0-zkvm-elf/release/execution-guest" "$out/execution-guest.elf.tmp"
+mv "$out/execution-guest.elf.tmp" "$out/execution-guest.elf"
+echo "$out/execution-guest.elf"

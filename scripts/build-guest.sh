@@ -2,8 +2,9 @@
 # Builds the execution proof's zkVM guest (execution/guest) for riscv32im with Debian's own Rust
 # compiler and library sources (rustc-web, rust-web-src, -Zbuild-std): the zkVM toolchain
 # installers cannot be fetched here, and the flags below are the ones OpenVM's own guest build
-# passes. Installs the Debian packages when missing. Writes target/guest/execution-guest.elf and
-# prints its path.
+# passes. Installs the Debian packages when missing. Writes target/guest/execution-guest.elf (or
+# $GUEST_OUT/execution-guest.elf) and prints its path; execution/guest/execution-guest.elf is the
+# committed copy, which the test guest_rebuild compares with a fresh build.
 #
 # The ELF is what the image id (pinned in execution/src/image.rs) commits to, so the build is
 # made independent of where the checkout and the cargo home are (--remap-path-prefix) and of the
@@ -11,7 +12,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rustc_web_version="1.96.0"
-out="$root/target/guest"
+cargo_target="$root/target/guest/cargo"
+out=${GUEST_OUT:-$root/target/guest}
 
 if ! /usr/bin/rustc --version 2>/dev/null | grep -q "^rustc $rustc_web_version " || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
   command -v apt-get >/dev/null || { echo "please install Debian's rustc-web, cargo-web and rust-web-src ($rustc_web_version)" >&2; exit 1; }
@@ -50,8 +52,8 @@ mkdir -p "$out"
 jobs=${GUEST_BUILD_JOBS:-$(nproc)}
 ( cd "$root/execution/guest" &&
   /usr/bin/cargo build --locked --release -j "$jobs" --target riscv32im-risc0-zkvm-elf \
-    --target-dir "$out/cargo" \
+    --target-dir "$cargo_target" \
     -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem ) >&2
-cp "$out/cargo/riscv32im-risc0-zkvm-elf/release/execution-guest" "$out/execution-guest.elf.tmp"
+cp "$cargo_target/riscv32im-risc0-zkvm-elf/release/execution-guest" "$out/execution-guest.elf.tmp"
 mv "$out/execution-guest.elf.tmp" "$out/execution-guest.elf"
 echo "$out/execution-guest.elf"

@@ -3,7 +3,9 @@
 # - anvil, the real binary shipped inside the npm package @foundry-rs/anvil, into .tools/;
 # - geth, built with `go install` from the go-ethereum module (pinned), into .tools/;
 # - QEMU (qemu-system-x86) and cpio from apt, for the VM image tests;
-# - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh).
+# - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh);
+# - Debian's rustc-web, cargo-web and rust-web-src, which build the execution proof's zkVM guest
+#   (scripts/build-guest.sh; the test guest_rebuild rebuilds it).
 # With the argument `anvil`, only anvil.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +41,9 @@ missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 command -v cpio >/dev/null || missing+=(cpio)
 command -v xz >/dev/null || missing+=(xz-utils)
+# The guest's pinned image id is for this compiler version (scripts/build-guest.sh checks it).
+/usr/bin/rustc --version 2>/dev/null | grep -q '^rustc 1\.96\.0 ' || missing+=(rustc-web cargo-web)
+[ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || { echo "please install: ${missing[*]}" >&2; exit 1; }
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)

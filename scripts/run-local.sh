@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the main job on a local anvil: installs anvil (into .tools/), builds
 # prover_cmd (release), starts anvil, makes a small block (one storage clear: two accounts and one
-# slot touched), captures its witness, writes INSECURE development KZG params, proves the witness
-# and verifies the proof. Everything it writes goes to run-local/ (keys are cached there, so a
-# second run skips key generation).
+# slot touched), captures its witness, proves it and verifies the proof. PROOF=execution (the
+# default) makes the execution proof (the guest in the zkVM executor, then a real OpenVM proof);
+# PROOF=state writes INSECURE development KZG params and makes the state proof (keys are cached in
+# run-local/, so a second run skips key generation). Everything it writes goes to run-local/.
 #
-#   scripts/run-local.sh                     # about 4 minutes on 2 cores, the first time
+#   scripts/run-local.sh                     # execution proof, about 25 minutes on 2 cores cold
+#   PROOF=state scripts/run-local.sh         # state proof, about 4 minutes the first time
 #   HARDFORK=cancun KIND=mixed scripts/run-local.sh   # any anvil hardfork; mixed: 5 txs, ~30 min
 #   VM=1 scripts/run-local.sh                # then verify once more inside the verifier VM image
 #                                            # (needs scripts/install-test-deps.sh's QEMU)
@@ -14,6 +16,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 hardfork=${HARDFORK:-shanghai}
 kind=${KIND:-small}
+proof=${PROOF:-execution}
+case "$proof" in execution|state) ;; *) echo "PROOF must be execution or state" >&2; exit 2 ;; esac
 out=run-local
 mkdir -p "$out"
 
@@ -37,6 +41,19 @@ block=$("$bin/make_blocks" --rpc "$rpc" --kind "$kind")
 echo "== made block $block ($kind, hardfork $hardfork) on anvil at $rpc"
 "$bin/prover_cmd" witness_capture -b "$block" -r "$rpc" -w "$out/witness.json"
 "$bin/prover_cmd" witness_inspect "$out/witness.json"
+
+if [ "$proof" = execution ]; then
+  echo "== the guest in the zkVM executor (no proof yet)"
+  "$bin/prover_cmd" offline_prover --proof execution --execute-only -w "$out/witness.json"
+  echo "== proving the execution (OpenVM; every segment, aggregated into one STARK)"
+  "$bin/prover_cmd" offline_prover --proof execution -w "$out/witness.json" -p "$out/proof.json"
+  echo "== verifying"
+  "$bin/prover_cmd" verifier -p "$out/proof.json" -w "$out/witness.json"
+  if [ "${VM:-0}" = 1 ]; then
+    echo "VM=1: the Gevulot images carry the state proof only so far (see README); run PROOF=state VM=1" >&2
+  fi
+  exit 0
+fi
 
 echo "== INSECURE development params (public seed; for local runs only)"
 params=$("$bin/prover_cmd" -q params --class micro -o "$out/params")

@@ -7,6 +7,10 @@
 //!
 //! Insecure development params throughout (timings do not depend on the params' secret).
 //! Each class runs in a child process of its own, so that its peak memory is its own.
+//!
+//! Execution proofs (execution_rows.rs): `BENCH_KINDS=state,execution` (default: both).
+
+mod execution_rows;
 
 use std::{
     path::{Path, PathBuf},
@@ -23,7 +27,7 @@ use witness::{
     WitnessFile,
 };
 
-fn captured(url: &str, block: u64) -> anyhow::Result<WitnessFile> {
+pub(crate) fn captured(url: &str, block: u64) -> anyhow::Result<WitnessFile> {
     let client = RpcClient::new(url, RpcConfig::default());
     Ok(capture(&client, &CaptureOptions { block, blockhash_window: 1 }, &Progress::hidden())?.witness)
 }
@@ -42,7 +46,7 @@ fn witness_for(class: CapacityClass) -> anyhow::Result<WitnessFile> {
 }
 
 /// Peak resident memory of this process so far.
-fn peak_rss_mib() -> f64 {
+pub(crate) fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib: f64 = status
         .lines()
@@ -163,20 +167,39 @@ fn end_to_end() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `--<flag> <name>` in a child process and prints what it printed.
+fn child(flag: &str, name: &str) -> anyhow::Result<()> {
+    let out = Command::new(std::env::current_exe()?).args([flag, name]).output()?;
+    ensure!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     if let (Some(flag), Some(name)) = (args.next(), args.next()) {
-        if flag == "--class" {
-            return run_class(CapacityClass::named(name.parse().map_err(anyhow::Error::msg)?));
+        match flag.as_str() {
+            "--class" => return run_class(CapacityClass::named(name.parse().map_err(anyhow::Error::msg)?)),
+            "--execution" if name == "mainnet" => return execution_rows::mainnet_row(),
+            "--execution" => return execution_rows::prove_row(&name),
+            _ => {}
         }
+    }
+    let kinds = std::env::var("BENCH_KINDS").unwrap_or_else(|_| "state,execution".into());
+    if kinds.contains("execution") {
+        println!("execution proofs (OpenVM 2.0.2, CPU, real proofs aggregated to one STARK; 2 cores here):");
+        for name in std::env::var("BENCH_EXECUTION").unwrap_or_else(|_| "small,mixed,mainnet".into()).split(',') {
+            child("--execution", name.trim())?;
+        }
+    }
+    if !kinds.contains("state") {
+        return Ok(());
     }
     let classes = std::env::var("BENCH_CLASSES").unwrap_or_else(|_| "micro".into());
     println!("proving, per class (one real chunk each; insecure dev params; 2 cores here):");
     for name in classes.split(',') {
         let name: ClassName = name.trim().parse().map_err(anyhow::Error::msg)?;
-        let out = Command::new(std::env::current_exe()?).args(["--class", name.as_str()]).output()?;
-        ensure!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-        print!("{}", String::from_utf8_lossy(&out.stdout));
+        child("--class", name.as_str())?;
     }
     end_to_end()
 }

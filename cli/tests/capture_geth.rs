@@ -3,7 +3,7 @@
 //! revert, an out-of-gas transaction, transient storage, STATICCALL and DELEGATECALL,
 //! SELFDESTRUCT and precompile calls, all in one block, on Shanghai, Cancun and Prague. The CLI
 //! captures each (asking for the accounts geth's prestate trace leaves out) and the block
-//! re-executes to its stateRoot.
+//! re-executes to its stateRoot, natively and in the zkVM executor (the execution proof's guest).
 
 use std::process::Command;
 
@@ -42,5 +42,16 @@ fn geth_blocks_of_every_fork_capture_and_reexecute() {
         assert_eq!(execution["fork"], name, "{fork}");
         assert_eq!(execution["zero_slot_leaves"], false, "{fork}: geth deletes cleared slots");
         assert_eq!(execution["chain_id"], 1337, "{fork}");
+
+        let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
+            .args(["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{fork}: {}", String::from_utf8_lossy(&out.stderr));
+        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for field in ["number", "hash", "state_root", "transactions", "fork", "gas_used"] {
+            assert_eq!(run["commitment"][field], execution[field], "{fork}: {field} in the zkVM");
+        }
     }
 }

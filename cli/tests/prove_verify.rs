@@ -3,22 +3,13 @@
 //! (insecure dev params, the micro class). Then every kind of tampering with the proof file is
 //! refused by the verifier with a JSON report and exit 1, never a panic.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{hex_flip, ok, prover_cmd, s};
 use serde_json::Value;
 use testkit::{anvil::Anvil, blocks};
-
-fn prover_cmd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prover_cmd")).args(args).output().unwrap()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    out
-}
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -32,39 +23,17 @@ impl Setup {
     }
 
     fn verify(&self, proof: &Path, witness: Option<&Path>) -> (Option<i32>, Value) {
-        let mut args = vec!["-q", "verifier", "-p", s(proof), "-k", s(&self.params), "--keys-dir", s(&self.keys)];
+        let mut extra = vec!["-k", s(&self.params), "--keys-dir", s(&self.keys)];
         if let Some(w) = witness {
-            args.extend(["-w", s(w)]);
+            extra.extend(["-w", s(w)]);
         }
-        let out = prover_cmd(&args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-        (out.status.code(), report)
+        common::verify(proof, &extra)
     }
 
     /// Verifies a changed copy of a proof file; it must be refused with `reason` in the message.
     fn refuses(&self, proof: &Value, change: impl FnOnce(&mut Value), reason: &str) {
-        let mut changed = proof.clone();
-        change(&mut changed);
-        let path = self.path("changed.json");
-        std::fs::write(&path, serde_json::to_vec(&changed).unwrap()).unwrap();
-        let (code, report) = self.verify(&path, None);
-        assert_eq!(code, Some(1), "{report}");
-        assert_eq!(report["is_success"], false);
-        let message = report["message"].as_str().unwrap();
-        assert!(message.contains(reason), "expected {reason:?} in {message:?}");
+        common::refuses(self.dir.path(), &["-k", s(&self.params), "--keys-dir", s(&self.keys)], proof, change, reason);
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn hex_flip(text: &str, at: usize) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    chars[at] = if chars[at] == '0' { '1' } else { '0' };
-    chars.into_iter().collect()
 }
 
 #[test]
@@ -99,7 +68,8 @@ fn prove_and_verify_real_anvil_blocks_then_refuse_every_tampering() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("INSECURE"), "dev params are called insecure: {stderr}");
     let proof: Value = serde_json::from_slice(&std::fs::read(&proof_path).unwrap()).unwrap();
-    assert_eq!(proof["format"], "eth-block-proof");
+    assert_eq!((proof["format"].as_str(), proof["version"].as_u64()), (Some("eth-block-proof"), Some(2)));
+    assert_eq!(proof["kind"], "state");
     assert_eq!(proof["block_number"], made.number);
     assert_eq!((proof["class"]["name"].as_str(), proof["k"].as_u64()), (Some("micro"), Some(15)));
     assert_eq!(proof["insecure_dev_params"], true);
@@ -193,6 +163,17 @@ fn prove_and_verify_real_anvil_blocks_then_refuse_every_tampering() {
     setup.refuses(&proof, |p| p["k"] = 16.into(), "shape this verifier does not know");
     setup.refuses(&proof, |p| p["version"] = 7.into(), "proof format version 7");
     setup.refuses(&proof, |p| p["format"] = "something-else".into(), "not a proof file");
+    setup.refuses(&proof, |p| p["kind"] = "execution".into(), "damaged proof file");
+    setup.refuses(&proof, |p| p["kind"] = "telepathy".into(), "unknown proof kind");
+
+    // A version 1 file (before proof kinds) is a state proof and still verifies.
+    let mut v1 = proof.clone();
+    v1["version"] = 1.into();
+    v1.as_object_mut().unwrap().remove("kind");
+    let v1_path = setup.path("v1.json");
+    std::fs::write(&v1_path, serde_json::to_vec(&v1).unwrap()).unwrap();
+    let (code, report) = setup.verify(&v1_path, Some(&witness));
+    assert_eq!((code, report["kind"].as_str()), (Some(0), Some("state")), "{report}");
 
     // A valid proof of fewer chunks still verifies (it proves less), but not as this witness.
     let mut fewer = proof.clone();

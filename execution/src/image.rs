@@ -16,7 +16,7 @@ pub const GUEST_ELF: &[u8] = include_bytes!("../guest/execution-guest.elf");
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x74dfe2289eb3bc27ce3c5258c70635635da0145a78613a73183f3503fa39503e";
+pub const IMAGE_ID: &str = "0x8cb61a3dec0e507120955b6c4d173d6607c23740c6366a2a8cb07b0d86434c5c";
 
 pub fn image_id_hex(id: &[u8; 32]) -> String {
     format!("0x{}", hex_lower(id))

@@ -71,6 +71,16 @@ impl ExecutionProver {
         Ok((proof, public_values))
     }
 
+    /// For the bench: the seconds each of the first `max_segments` segments takes to prove.
+    pub fn time_segments(&self, input: &StatelessInput, max_segments: usize) -> Result<Vec<f64>, ExecutionError> {
+        self.zkvm.time_segments(&self.program, &input::encode(input), max_segments)
+    }
+
+    /// The loaded guest's image id (its program commitment).
+    pub fn image_id(&self) -> Result<[u8; 32], ExecutionError> {
+        self.zkvm.image_id(&self.program)
+    }
+
     /// The verifying key of the loaded guest (key generation: about a minute).
     pub fn verifying_key(&self) -> Result<Vec<u8>, ExecutionError> {
         self.zkvm.verifying_key(&self.program)
@@ -81,13 +91,22 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// The public values are the block commitment followed by zeros (see `zkvm::PUBLIC_VALUES`).
 fn commitment_of(public_values: &[u8]) -> Result<BlockCommitment, ExecutionError> {
-    BlockCommitment::from_bytes(public_values).ok_or_else(|| {
+    let not_one = || {
         ExecutionError::Mismatch(format!(
             "the guest's public values ({} bytes) are not a block commitment",
             public_values.len()
         ))
-    })
+    };
+    if public_values.len() != zkvm::PUBLIC_VALUES {
+        return Err(not_one());
+    }
+    let (commitment, padding) = public_values.split_at(BlockCommitment::LEN);
+    if padding.iter().any(|b| *b != 0) {
+        return Err(not_one());
+    }
+    BlockCommitment::from_bytes(commitment).ok_or_else(not_one)
 }
 
 /// Checks the witness natively (a bad block is refused here, naming the transaction or account,
@@ -154,7 +173,8 @@ pub fn prove_witness(
 }
 
 /// What the proof establishes, and how it was made.
-pub const ZKVM: &str = "OpenVM 2.0.2 (RV32IM + keccak), STARK over BabyBear, segments aggregated into one proof";
+pub const ZKVM: &str =
+    "OpenVM 2.0.2 (RV32IM, keccak, secp256k1), STARK over BabyBear, segments aggregated into one proof";
 
 fn checked_input(w: &WitnessFile) -> Result<(StatelessInput, BlockCommitment), ExecutionError> {
     witness::check_witness(w)

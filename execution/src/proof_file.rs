@@ -21,7 +21,8 @@ pub struct ExecutionProofFile {
     pub zkvm: String,
     /// The guest program the proof is of (its OpenVM program commitment).
     pub image_id: String,
-    /// The 224 bytes the guest revealed (see `stateless::BlockCommitment::to_bytes`).
+    /// The public values the proof proves: the 224-byte block commitment the guest revealed (see
+    /// `stateless::BlockCommitment::to_bytes`), then 32 zero bytes.
     pub public_values: Bytes,
     /// The same, decoded; the verifier checks it equals the proven bytes.
     pub commitment: BlockCommitment,

@@ -21,8 +21,9 @@ use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyi
 
 use crate::{settings::ProverSettings, ExecutionError};
 
-/// Bytes of public values the guest reveals: the block commitment.
-pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN;
+/// Bytes of public values: the block commitment (224 bytes) and zeros up to the next power of two,
+/// which OpenVM requires.
+pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN.next_power_of_two();
 
 /// The VM the guest runs in: RV32IM and I/O; the keccak-f extension (every trie node, block and
 /// code hash goes through it: about 290 instructions a hash instead of tens of thousands); the
@@ -57,6 +58,8 @@ pub fn init_file() -> String {
 pub struct Zkvm {
     sdk: Sdk,
 }
+
+struct StopAfterSegments;
 
 /// A transpiled guest program.
 #[derive(Clone)]
@@ -103,10 +106,59 @@ impl Zkvm {
     /// Proves the guest's run on `input`: every segment, aggregated into one STARK. Returns the
     /// encoded proof and the verifying key it verifies under.
     pub fn prove(&self, program: &Program, input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ExecutionError> {
-        let (proof, baseline) =
-            self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[]).map_err(guest_failed)?;
+        // A panic inside the prover is an error of this run, not the end of the program.
+        let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[])
+        }))
+        .map_err(|panic| ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))))?;
+        let (proof, baseline) = proved.map_err(guest_failed)?;
         let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline };
         Ok((encode_proof(&proof)?, encode_vk(&vk)?))
+    }
+
+    /// For the bench: proves the first `max_segments` segments of the guest's run on `input` for
+    /// real (app proofs, no aggregation) and returns the seconds each took (trace generation and
+    /// proof). A block too large to prove in one sitting is measured this way and its whole cost
+    /// projected from its segment count.
+    pub fn time_segments(
+        &self,
+        program: &Program,
+        input: &[u8],
+        max_segments: usize,
+    ) -> Result<Vec<f64>, ExecutionError> {
+        let app_pk = self.sdk.app_pk();
+        let mut instance = openvm_sdk::prover::vm::new_local_prover::<openvm_sdk::DefaultStarkEngine, _>(
+            self.sdk.app_vm_builder().clone(),
+            &app_pk.app_vm_pk,
+            program.0.clone(),
+        )
+        .map_err(zkvm_error)?;
+        let mut marks = vec![std::time::Instant::now()];
+        // prove_continuations calls the closure before each segment's proof; stopping at segment
+        // `max_segments` is a panic caught here (the SDK has no other way out of the loop).
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            instance.prove_continuations(StdIn::from_bytes(input), |segment, _| {
+                marks.push(std::time::Instant::now());
+                if segment == max_segments {
+                    std::panic::panic_any(StopAfterSegments);
+                }
+            })
+        }));
+        if let Err(panic) = outcome {
+            if !panic.is::<StopAfterSegments>() {
+                return Err(ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))));
+            }
+        }
+        // marks[0]: start (metered execution, then the first segment's trace); marks[i + 1]: segment
+        // i about to be proven. A segment's cost: from its proof's start to the next one's.
+        Ok(marks.windows(2).skip(1).map(|w| (w[1] - w[0]).as_secs_f64()).collect())
+    }
+
+    /// The program's commitment (its image id): needs the app proving key (seconds), not the
+    /// aggregation keys.
+    pub fn image_id(&self, program: &Program) -> Result<[u8; 32], ExecutionError> {
+        let prover = self.sdk.app_prover(program.0.clone()).map_err(zkvm_error)?;
+        Ok(digest_bytes(&prover.app_exe_commit()))
     }
 
     /// The verifying key of a program: the aggregation key (depends on the VM configuration only)
@@ -156,6 +208,10 @@ fn encode_proof(proof: &VmStarkProof) -> Result<Vec<u8>, ExecutionError> {
 
 fn encode_vk(vk: &VmStarkVerifyingKey) -> Result<Vec<u8>, ExecutionError> {
     bitcode::serialize(vk).map_err(|e| ExecutionError::Zkvm(format!("encoding the verifying key: {e}")))
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic.downcast_ref::<String>().map(String::as_str).or(panic.downcast_ref::<&str>().copied()).unwrap_or("a panic")
 }
 
 fn zkvm_error(e: impl std::fmt::Display) -> ExecutionError {

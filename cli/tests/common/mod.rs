@@ -1,0 +1,59 @@
+//! What the CLI tests share: running prover_cmd, its verifier's JSON report, and tampering with a
+//! proof file to see it refused.
+
+#![allow(dead_code)]
+
+use std::{
+    path::Path,
+    process::{Command, Output},
+};
+
+use serde_json::Value;
+
+pub fn prover_cmd(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prover_cmd")).args(args).output().unwrap()
+}
+
+pub fn ok(out: Output) -> Output {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+pub fn hex_flip(text: &str, at: usize) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    chars[at] = if chars[at] == '0' { '1' } else { '0' };
+    chars.into_iter().collect()
+}
+
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Runs `prover_cmd verifier -p <proof> <extra>`: the exit code and the JSON report (never a panic).
+pub fn verify(proof: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+    let mut args = vec!["-q", "verifier", "-p", s(proof)];
+    args.extend(extra);
+    let out = prover_cmd(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (out.status.code(), report)
+}
+
+/// Verifies a changed copy of a proof file (written into `dir`); it must be refused with `reason`
+/// in the report's message.
+pub fn refuses(dir: &Path, extra: &[&str], proof: &Value, change: impl FnOnce(&mut Value), reason: &str) {
+    let mut changed = proof.clone();
+    change(&mut changed);
+    let path = dir.join("changed.json");
+    std::fs::write(&path, serde_json::to_vec(&changed).unwrap()).unwrap();
+    let (code, report) = verify(&path, extra);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["is_success"], false);
+    let message = report["message"].as_str().unwrap();
+    assert!(message.contains(reason), "expected {reason:?} in {message:?}");
+}

@@ -1,0 +1,131 @@
+//! The execution proof end to end, as a user runs it: a real anvil block (one transaction, which
+//! clears a storage slot), `offline_prover --proof execution --execute-only` (the guest in the
+//! zkVM executor), a real proof (OpenVM, segments aggregated into one STARK), `verifier` with and
+//! without the witness; then every kind of tampering refused with a JSON report and exit 1. The
+//! one real execution proof of the test suite (about 4 minutes on 2 cores).
+
+mod common;
+
+use common::{hex_flip, ok, prover_cmd, read_json, refuses, s, verify};
+use serde_json::Value;
+use testkit::{anvil::Anvil, blocks};
+
+#[test]
+fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let anvil = Anvil::start(Some("shanghai")).unwrap();
+    let chain = blocks::Chain::new(&anvil).unwrap();
+    let made = blocks::small_block(&chain).unwrap();
+    let witness = dir.path().join("w.json");
+    ok(prover_cmd(&["-q", "witness_capture", "-b", &made.number.to_string(), "-r", &anvil.url, "-w", s(&witness)]));
+    let other_witness = dir.path().join("empty.json");
+    ok(prover_cmd(&[
+        "-q",
+        "witness_capture",
+        "-b",
+        &made.empty.to_string(),
+        "-r",
+        &anvil.url,
+        "-w",
+        s(&other_witness),
+    ]));
+
+    // The guest in the executor: what it commits, and what a proof will cost.
+    let out = ok(prover_cmd(&["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(&witness)]));
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["commitment"]["number"], made.number);
+    assert_eq!(
+        (run["commitment"]["transactions"].as_u64(), run["commitment"]["fork"].as_str()),
+        (Some(1), Some("Shanghai"))
+    );
+    let instructions = run["instructions"].as_u64().unwrap();
+    assert!(instructions > 100_000 && instructions < 3_000_000, "{instructions} instructions");
+    assert_eq!(run["segments"], 1);
+    let pinned: Value = serde_json::from_slice(&ok(prover_cmd(&["execution_image"])).stdout).unwrap();
+    let image_id = pinned["pinned_image_id"].as_str().unwrap().to_string();
+    assert_eq!(pinned["verifying_key_image_id"], image_id.as_str(), "the committed key is for the pinned image");
+    assert_eq!(run["image_id"], image_id.as_str());
+
+    // The proof.
+    let proof_path = dir.path().join("proof.json");
+    ok(prover_cmd(&["-q", "offline_prover", "--proof", "execution", "-w", s(&witness), "-p", s(&proof_path)]));
+    let proof = read_json(&proof_path);
+    assert_eq!((proof["kind"].as_str(), proof["version"].as_u64()), (Some("execution"), Some(2)));
+    assert_eq!(proof["image_id"], image_id.as_str());
+    assert_eq!(proof["block_number"], made.number);
+    assert_eq!(proof["commitment"], run["commitment"]);
+    assert_eq!(proof["instructions"], run["instructions"]);
+    assert_eq!(proof["public_values"].as_str().unwrap().len(), 2 + 2 * 256);
+    assert!(proof["timings"]["prove"].as_f64().unwrap() > 0.0);
+
+    let (code, report) = verify(&proof_path, &["-w", s(&witness)]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!((report["is_success"].as_bool(), report["kind"].as_str()), (Some(true), Some("execution")));
+    assert_eq!(report["witness_matched"], true);
+    let section = &report["execution"];
+    assert_eq!(section["state_root"], run["commitment"]["state_root"]);
+    assert_eq!((section["transactions"].as_u64(), section["fork"].as_str()), (Some(1), Some("Shanghai")));
+    assert_eq!(section["zero_slot_leaves"], true, "anvil keeps cleared slots as rlp(0) leaves");
+    assert!(report["message"].as_str().unwrap().contains("re-execute"), "{report}");
+    let (code, report) = verify(&proof_path, &[]);
+    assert_eq!((code, report["witness_matched"].clone()), (Some(0), Value::Null), "{report}");
+
+    // Not the witness's block.
+    let (code, report) = verify(&proof_path, &["-w", s(&other_witness)]);
+    assert_eq!(code, Some(1));
+    assert!(report["message"].as_str().unwrap().contains("the witness is of block"), "{report}");
+
+    // Tampering with the file.
+    let d = dir.path();
+    let half = proof["proof"].as_str().unwrap().len() / 2;
+    refuses(d, &[], &proof, |p| p["proof"] = hex_flip(p["proof"].as_str().unwrap(), half).into(), "does not verify");
+    refuses(d, &[], &proof, |p| p["proof"] = "0x".into(), "does not verify");
+    refuses(d, &[], &proof, |p| p["proof"] = "0xzz".into(), "damaged proof file");
+    refuses(
+        d,
+        &[],
+        &proof,
+        |p| p["public_values"] = hex_flip(p["public_values"].as_str().unwrap(), 200).into(),
+        "public values are not the ones the proof proves",
+    );
+    refuses(d, &[], &proof, |p| p["commitment"]["gas_used"] = 1.into(), "decoded commitment differs");
+    refuses(d, &[], &proof, |p| p["image_id"] = format!("0x{}", "11".repeat(32)).into(), "another guest");
+    refuses(d, &[], &proof, |p| p["block_hash"] = format!("0x{}", "ab".repeat(32)).into(), "the file names block");
+    refuses(d, &[], &proof, |p| p["chain_id"] = 1.into(), "on chain 1");
+    refuses(d, &[], &proof, |p| p["kind"] = "state".into(), "damaged proof file");
+    refuses(d, &[], &proof, |p| p["version"] = 3.into(), "proof format version 3");
+    let truncated = dir.path().join("truncated.json");
+    let bytes = std::fs::read(&proof_path).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let (code, report) = verify(&truncated, &[]);
+    assert_eq!(code, Some(1));
+    assert!(report["message"].as_str().unwrap().contains("not JSON"), "{report}");
+}
+
+#[test]
+fn arguments_of_the_other_kind_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("missing.json");
+    let p = dir.path().join("p.json");
+    for (args, needle) in [
+        (
+            vec!["offline_prover", "--proof", "execution", "-k", "params", "-w", s(&w), "-p", s(&p)],
+            "needs no KZG params",
+        ),
+        (
+            vec!["offline_prover", "--proof", "execution", "--class", "micro", "-w", s(&w), "-p", s(&p)],
+            "--class is for",
+        ),
+        (vec!["offline_prover", "--proof", "state", "--execute-only", "-k", "x", "-w", s(&w)], "--execute-only is for"),
+        (vec!["offline_prover", "--proof", "state", "-w", s(&w), "-p", s(&p)], "needs KZG params"),
+    ] {
+        let out = prover_cmd(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: expected {needle:?} in {stderr}");
+    }
+    let out = prover_cmd(&["offline_prover", "--proof", "telepathy", "-w", s(&w), "-p", s(&p)]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown proof kind"));
+    assert!(!p.exists(), "nothing written");
+}

@@ -1,11 +1,10 @@
 //! The state proof's file: the envelope head (crate `proof`, kind `state`), the circuit class and
 //! ids, every chunk's two proofs and their public instances, and how long each phase took.
 
-use std::path::Path;
-
 use alloy_primitives::{Bytes, B256};
 use axiom_eth::halo2curves::bn256::Fr;
-use proof::{Envelope, EnvelopeError, ProofKind};
+pub use proof::KindFile;
+use proof::{EnvelopeError, ProofKind};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -96,19 +95,10 @@ impl ProofFile {
         out.push(b'\n');
         out
     }
+}
 
-    /// Reads version 1 (state only) and version 2 files of kind `state`; another kind is refused
-    /// by name.
-    pub fn decode(bytes: &[u8], path: &str) -> Result<ProofFile, ProofFileError> {
-        Envelope::decode(bytes, path)?.into_body(ProofKind::State)
-    }
-
-    pub fn read(path: &Path) -> Result<ProofFile, ProofFileError> {
-        Envelope::read(path)?.into_body(ProofKind::State)
-    }
-
-    /// Written to a temporary file and renamed into place: never half a proof.
-    pub fn write(&self, path: &Path) -> Result<(), ProofFileError> {
-        proof::write_json(self, path)
-    }
+/// Reads version 1 (state only) and version 2 files of kind `state`; another kind is refused by
+/// name.
+impl KindFile for ProofFile {
+    const KIND: ProofKind = ProofKind::State;
 }

@@ -6,7 +6,10 @@ use std::{
 };
 
 use anyhow::Context;
-use circuit::{proof_file::ProofFile, ClassName};
+use circuit::{
+    proof_file::{KindFile, ProofFile},
+    ClassName,
+};
 use clap::Args;
 use execution::{ExecutionProofFile, ExecutionProver, ProverSettings};
 use proof::ProofKind;
@@ -121,7 +124,7 @@ fn write_execution(proof: &ExecutionProofFile, path: &Path) -> anyhow::Result<()
     proof.write(path).with_context(|| format!("writing the proof to {}", path.display()))?;
     let t = &proof.timings;
     tracing::info!(
-        block = proof.block_number,
+        block = proof.head.block_number,
         image = %proof.image_id,
         instructions = proof.instructions,
         segments = proof.segments,

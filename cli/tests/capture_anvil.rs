@@ -2,6 +2,8 @@
 //! with a transfer, a contract creation, storage writes and a slot clear. Each block also runs in
 //! the zkVM executor (the execution proof's guest) to the same commitment as natively.
 
+mod common;
+
 use std::process::Command;
 
 use alloy_primitives::{keccak256, Address, B256, U256};
@@ -79,13 +81,7 @@ fn captures_a_mixed_block_on_every_hardfork() {
         assert_eq!(file::read(&bin).unwrap(), w);
 
         // The execution proof's guest, in the zkVM executor, on the same witness.
-        let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
-            .args(["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w"])
-            .arg(&bin)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{fork:?}: {}", String::from_utf8_lossy(&out.stderr));
-        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let run = common::execute_only(&bin);
         let native = witness::execution::reexecute(&w).unwrap().1.commitment;
         assert_eq!(run["commitment"], serde_json::to_value(native).unwrap(), "{fork:?}");
         assert_eq!(run["commitment"]["transactions"], 5, "{fork:?}");

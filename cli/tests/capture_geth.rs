@@ -5,6 +5,8 @@
 //! captures each (asking for the accounts geth's prestate trace leaves out) and the block
 //! re-executes to its stateRoot, natively and in the zkVM executor (the execution proof's guest).
 
+mod common;
+
 use std::process::Command;
 
 use testkit::{geth::Geth, geth_blocks};
@@ -43,13 +45,7 @@ fn geth_blocks_of_every_fork_capture_and_reexecute() {
         assert_eq!(execution["zero_slot_leaves"], false, "{fork}: geth deletes cleared slots");
         assert_eq!(execution["chain_id"], 1337, "{fork}");
 
-        let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
-            .args(["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{fork}: {}", String::from_utf8_lossy(&out.stderr));
-        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let run = common::execute_only(&path);
         for field in ["number", "hash", "state_root", "transactions", "fork", "gas_used"] {
             assert_eq!(run["commitment"][field], execution[field], "{fork}: {field} in the zkVM");
         }

@@ -31,8 +31,7 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
     ]));
 
     // The guest in the executor: what it commits, and what a proof will cost.
-    let out = ok(prover_cmd(&["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(&witness)]));
-    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = common::execute_only(&witness);
     assert_eq!(run["commitment"]["number"], made.number);
     assert_eq!(
         (run["commitment"]["transactions"].as_u64(), run["commitment"]["fork"].as_str()),

@@ -152,14 +152,8 @@ pub fn prove_witness(
         prove: secs(t),
         total: secs(started),
     };
-    let head = proof::Head::new(ProofKind::Execution, w.chain_id, w.block_number, w.block_hash);
     Ok(ExecutionProofFile {
-        format: head.format,
-        version: head.version,
-        kind: head.kind,
-        chain_id: head.chain_id,
-        block_number: head.block_number,
-        block_hash: head.block_hash,
+        head: proof::Head::new(ProofKind::Execution, w.chain_id, w.block_number, w.block_hash),
         zkvm: ZKVM.into(),
         image_id: IMAGE_ID.into(),
         public_values: Bytes::from(public_values),
@@ -226,11 +220,11 @@ pub fn verify_file(
     if commitment != file.commitment {
         return mismatch("the file's decoded commitment differs from the proven public values".into());
     }
-    if (commitment.chain_id, commitment.number, commitment.hash) != (file.chain_id, file.block_number, file.block_hash)
-    {
+    let head = &file.head;
+    if (commitment.chain_id, commitment.number, commitment.hash) != (head.chain_id, head.block_number, head.block_hash) {
         return mismatch(format!(
             "the proof is of block {} ({}) on chain {}, the file names block {} ({}) on chain {}",
-            commitment.number, commitment.hash, commitment.chain_id, file.block_number, file.block_hash, file.chain_id
+            commitment.number, commitment.hash, commitment.chain_id, head.block_number, head.block_hash, head.chain_id
         ));
     }
     let witness_matched = match witness {

@@ -2,21 +2,17 @@
 //! image it was proven with, the public values (the block commitment, as the guest revealed them,
 //! and decoded for reading), the aggregated STARK and how long each phase took.
 
-use std::path::Path;
-
-use alloy_primitives::{Bytes, B256};
-use proof::{Envelope, EnvelopeError, Head, ProofKind};
+use alloy_primitives::Bytes;
+pub use proof::KindFile;
+use proof::{Head, ProofKind};
 use serde::{Deserialize, Serialize};
 use stateless::BlockCommitment;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionProofFile {
-    pub format: String,
-    pub version: u32,
-    pub kind: ProofKind,
-    pub chain_id: u64,
-    pub block_number: u64,
-    pub block_hash: B256,
+    /// format, version, kind (`execution`), chain id, block number and hash.
+    #[serde(flatten)]
+    pub head: Head,
     /// The zkVM and the form of the proof.
     pub zkvm: String,
     /// The guest program the proof is of (its OpenVM program commitment).
@@ -49,27 +45,51 @@ pub struct ExecutionTimings {
     pub total: f64,
 }
 
-impl ExecutionProofFile {
-    pub fn head(&self) -> Head {
-        Head {
-            format: self.format.clone(),
-            version: self.version,
-            kind: self.kind,
-            chain_id: self.chain_id,
-            block_number: self.block_number,
-            block_hash: self.block_hash,
-        }
-    }
+impl KindFile for ExecutionProofFile {
+    const KIND: ProofKind = ProofKind::Execution;
+}
 
-    pub fn decode(bytes: &[u8], path: &str) -> Result<Self, EnvelopeError> {
-        Envelope::decode(bytes, path)?.into_body(ProofKind::Execution)
-    }
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::B256;
+    use stateless::{BlockCommitment, Fork};
 
-    pub fn read(path: &Path) -> Result<Self, EnvelopeError> {
-        Envelope::read(path)?.into_body(ProofKind::Execution)
-    }
+    use super::*;
 
-    pub fn write(&self, path: &Path) -> Result<(), EnvelopeError> {
-        proof::write_json(self, path)
+    #[test]
+    fn the_file_round_trips_with_its_head_at_the_top() {
+        let commitment = BlockCommitment {
+            chain_id: 1,
+            number: 7,
+            hash: B256::repeat_byte(1),
+            parent_hash: B256::repeat_byte(2),
+            parent_state_root: B256::repeat_byte(3),
+            state_root: B256::repeat_byte(4),
+            fork: Fork::Prague,
+            zero_slot_leaves: false,
+            gas_used: 21000,
+            transactions: 1,
+        };
+        let file = ExecutionProofFile {
+            head: Head::new(ProofKind::Execution, 1, 7, B256::repeat_byte(1)),
+            zkvm: "z".into(),
+            image_id: "0x00".into(),
+            public_values: Bytes::from(vec![0u8; 256]),
+            commitment,
+            instructions: 5,
+            segments: 1,
+            proof: Bytes::from(vec![1, 2, 3]),
+            timings: ExecutionTimings::default(),
+            prover: "p".into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        file.write(&path).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            (json["kind"].as_str(), json["version"].as_u64(), json["block_number"].as_u64()),
+            (Some("execution"), Some(2), Some(7))
+        );
+        assert_eq!(ExecutionProofFile::read(&path).unwrap(), file);
     }
 }

@@ -7,7 +7,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use circuit::ClassName;
+use circuit::{proof_file::KindFile, ClassName};
 use clap::Parser;
 use prover::{prove_witness_file, ProveOptions, ProveProgress};
 use serde_json::json;

@@ -130,6 +130,25 @@ impl Envelope {
     }
 }
 
+/// A proof kind's file: the envelope head and the kind's body in one JSON object. Reading checks
+/// the head (format, version, kind) before the body.
+pub trait KindFile: Serialize + DeserializeOwned {
+    const KIND: ProofKind;
+
+    fn decode(bytes: &[u8], path: &str) -> Result<Self, EnvelopeError> {
+        Envelope::decode(bytes, path)?.into_body(Self::KIND)
+    }
+
+    fn read(path: &Path) -> Result<Self, EnvelopeError> {
+        Envelope::read(path)?.into_body(Self::KIND)
+    }
+
+    /// Written to a temporary file and renamed into place: never half a proof.
+    fn write(&self, path: &Path) -> Result<(), EnvelopeError> {
+        write_json(self, path)
+    }
+}
+
 /// Pretty JSON with a final newline, written to a temporary file and renamed into place: never
 /// half a proof.
 pub fn write_json<T: Serialize>(value: &T, path: &Path) -> Result<(), EnvelopeError> {

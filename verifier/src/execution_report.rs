@@ -28,9 +28,9 @@ pub(crate) fn verify_execution(
     report: &mut VerifyReport,
 ) -> Result<(), String> {
     let file: ExecutionProofFile = envelope.into_body(ProofKind::Execution).map_err(|e| e.to_string())?;
-    report.chain_id = Some(file.chain_id);
-    report.block_number = Some(file.block_number);
-    report.block_hash = Some(file.block_hash);
+    report.chain_id = Some(file.head.chain_id);
+    report.block_number = Some(file.head.block_number);
+    report.block_hash = Some(file.head.block_hash);
     let witness = match &opts.witness {
         Some(path) => Some(witness::file::read(path).map_err(|e| format!("invalid: {e}"))?),
         None => None,

@@ -57,3 +57,9 @@ pub fn refuses(dir: &Path, extra: &[&str], proof: &Value, change: impl FnOnce(&m
     let message = report["message"].as_str().unwrap();
     assert!(message.contains(reason), "expected {reason:?} in {message:?}");
 }
+
+/// `offline_prover --proof execution --execute-only`: the guest in the zkVM executor, its report.
+pub fn execute_only(witness: &Path) -> Value {
+    let out = ok(prover_cmd(&["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(witness)]));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -11,8 +11,14 @@ mkdir -p "$out/params"
 if [ -n "${PARAMS:-}" ]; then
   params=$PARAMS    # an existing params file, e.g. run-local's
 else
-  cargo build --locked --quiet -p cli --bin prover_cmd
-  params=$(target/debug/prover_cmd -q params --class micro -o "$out/params")
+  # PROVER_CMD: a prover_cmd already built (scripts/test.sh passes the one its test build made, so
+  # that OpenVM is not compiled a second time with another feature set).
+  prover_cmd=${PROVER_CMD:-}
+  if [ -z "$prover_cmd" ]; then
+    cargo build --locked --quiet -p cli --bin prover_cmd
+    prover_cmd=target/debug/prover_cmd
+  fi
+  params=$("$prover_cmd" -q params --class micro -o "$out/params")
 fi
 for program in prover verifier; do
   scripts/build-vm-image.sh "$program" "$out/$program" --profile "${PROFILE:-dev}" --params "$params" >/dev/null

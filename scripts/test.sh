@@ -15,7 +15,7 @@ rebuilt="$root/target/guest-rebuild"
 rm -rf "$rebuilt" && mkdir -p "$rebuilt"
 GUEST_OUT="$rebuilt" GUEST_BUILD_JOBS=1 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 &
 guest_pid=$!
-scripts/build-test-images.sh
 cargo test --workspace --locked --no-run
+PROVER_CMD="$root/target/debug/prover_cmd" scripts/build-test-images.sh
 wait "$guest_pid" || { cat "$rebuilt/build.log" >&2; echo "the guest rebuild failed" >&2; exit 1; }
 GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"

@@ -62,7 +62,7 @@ impl ExecutionProver {
     /// checked under the committed verifying key (so a prover whose keys differ from the
     /// verifier's, another OpenVM version or VM configuration, fails here and not at the user's).
     pub fn prove(&self, input: &StatelessInput) -> Result<(Vec<u8>, Vec<u8>), ExecutionError> {
-        let (proof, _) = self.zkvm.prove(&self.program, &input::encode(input))?;
+        let proof = self.zkvm.prove(&self.program, &input::encode(input))?;
         let public_values = zkvm::verify(VERIFYING_KEY, &proof).map_err(|e| {
             ExecutionError::VerifyingKey(format!(
                 "the new proof does not verify under the committed verifying key: {e}"
@@ -112,20 +112,29 @@ fn commitment_of(public_values: &[u8]) -> Result<BlockCommitment, ExecutionError
 /// Checks the witness natively (a bad block is refused here, naming the transaction or account,
 /// before any zkVM work), then runs the guest in the zkVM executor.
 pub fn execute_witness(prover: &ExecutionProver, w: &WitnessFile) -> Result<ExecuteReport, ExecutionError> {
+    execute_checked(prover, w).map(|(report, _)| report)
+}
+
+/// `execute_witness`, also handing back the checked input for proving.
+fn execute_checked(
+    prover: &ExecutionProver,
+    w: &WitnessFile,
+) -> Result<(ExecuteReport, StatelessInput), ExecutionError> {
     let t = Instant::now();
     let (input, native) = checked_input(w)?;
     let check_seconds = secs(t);
     let t = Instant::now();
     let (commitment, run) = prover.execute(&input, true)?;
     same_commitment(&native, &commitment)?;
-    Ok(ExecuteReport {
+    let report = ExecuteReport {
         commitment,
         instructions: run.instructions,
         segments: run.segments,
         image_id: IMAGE_ID.into(),
         check_seconds,
         execute_seconds: secs(t),
-    })
+    };
+    Ok((report, input))
 }
 
 /// Checks the witness natively, measures the guest's run, proves it and returns the proof file.
@@ -137,11 +146,10 @@ pub fn prove_witness(
 ) -> Result<ExecutionProofFile, ExecutionError> {
     let started = Instant::now();
     phase("checking the witness, executing the guest");
-    let report = execute_witness(prover, w)?;
+    let (report, input) = execute_checked(prover, w)?;
     tracing::info!(instructions = report.instructions, segments = report.segments, "guest executed in the zkVM");
     phase(&format!("proving {} segment(s), aggregating", report.segments));
     let t = Instant::now();
-    let (input, _) = checked_input(w)?;
     let (proof, public_values) = prover.prove(&input)?;
     let commitment = commitment_of(&public_values)?;
     same_commitment(&report.commitment, &commitment)?;
@@ -170,12 +178,12 @@ pub fn prove_witness(
 pub const ZKVM: &str =
     "OpenVM 2.0.2 (RV32IM, keccak, secp256k1), STARK over BabyBear, segments aggregated into one proof";
 
+/// The native check, which ends with the stateless re-execution: its input (completed with any
+/// derived node) is what the guest reads, its commitment what the guest must reveal.
 fn checked_input(w: &WitnessFile) -> Result<(StatelessInput, BlockCommitment), ExecutionError> {
-    witness::check_witness(w)
+    let checked = witness::check_witness(w)
         .map_err(|e| ExecutionError::Input(format!("the witness does not check, so it is not proven: {e}")))?;
-    let (input, executed) = witness::execution::reexecute(w)
-        .map_err(|e| ExecutionError::Input(format!("the witness does not re-execute: {e}")))?;
-    Ok((input, executed.commitment))
+    Ok((checked.input, checked.commitment))
 }
 
 fn same_commitment(expected: &BlockCommitment, got: &BlockCommitment) -> Result<(), ExecutionError> {
@@ -221,7 +229,8 @@ pub fn verify_file(
         return mismatch("the file's decoded commitment differs from the proven public values".into());
     }
     let head = &file.head;
-    if (commitment.chain_id, commitment.number, commitment.hash) != (head.chain_id, head.block_number, head.block_hash) {
+    if (commitment.chain_id, commitment.number, commitment.hash) != (head.chain_id, head.block_number, head.block_hash)
+    {
         return mismatch(format!(
             "the proof is of block {} ({}) on chain {}, the file names block {} ({}) on chain {}",
             commitment.number, commitment.hash, commitment.chain_id, head.block_number, head.block_hash, head.chain_id

@@ -104,16 +104,15 @@ impl Zkvm {
     }
 
     /// Proves the guest's run on `input`: every segment, aggregated into one STARK. Returns the
-    /// encoded proof and the verifying key it verifies under.
-    pub fn prove(&self, program: &Program, input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ExecutionError> {
+    /// encoded proof.
+    pub fn prove(&self, program: &Program, input: &[u8]) -> Result<Vec<u8>, ExecutionError> {
         // A panic inside the prover is an error of this run, not the end of the program.
         let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[])
         }))
         .map_err(|panic| ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))))?;
-        let (proof, baseline) = proved.map_err(guest_failed)?;
-        let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline };
-        Ok((encode_proof(&proof)?, encode_vk(&vk)?))
+        let (proof, _) = proved.map_err(guest_failed)?;
+        encode_proof(&proof)
     }
 
     /// For the bench: proves the first `max_segments` segments of the guest's run on `input` for

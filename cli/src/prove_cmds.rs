@@ -166,10 +166,16 @@ fn check_kind_args(args: &ProveArgs) -> anyhow::Result<Option<&Path>> {
     Ok(path)
 }
 
-/// Proves (or with --execute-only runs) a witness already read.
-fn prove(w: &witness::WitnessFile, args: &ProveArgs, read_seconds: f64, quiet: bool) -> anyhow::Result<()> {
+/// Proves (or with --execute-only runs) a witness already read, to `path` as `check_kind_args`
+/// gave it.
+fn prove(
+    w: &witness::WitnessFile,
+    args: &ProveArgs,
+    path: Option<&Path>,
+    read_seconds: f64,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let what = || format!("proving block {}", w.block_number);
-    let path = check_kind_args(args)?;
     match (args.kind, path) {
         (ProofKind::State, Some(path)) => {
             let mut proof = prove_witness(w, &options(args)?, &progress(quiet)).with_context(what)?;
@@ -194,19 +200,19 @@ fn prove(w: &witness::WitnessFile, args: &ProveArgs, read_seconds: f64, quiet: b
 }
 
 pub fn offline(args: OfflineArgs, quiet: bool) -> anyhow::Result<()> {
-    check_kind_args(&args.prove)?;
+    let path = check_kind_args(&args.prove)?;
     let t = std::time::Instant::now();
     let w = witness::file::read(&args.witness).with_context(|| format!("reading {}", args.witness.display()))?;
-    prove(&w, &args.prove, t.elapsed().as_secs_f64(), quiet)
+    prove(&w, &args.prove, path, t.elapsed().as_secs_f64(), quiet)
         .with_context(|| format!("proving {}", args.witness.display()))
 }
 
 pub fn legacy(args: LegacyArgs, quiet: bool) -> anyhow::Result<()> {
-    check_kind_args(&args.prove)?;
+    let path = check_kind_args(&args.prove)?;
     let captured = capture_witness(args.block, &args.rpc, quiet)?;
     if let Some(path) = &args.witness {
         witness::file::write(path, &captured.witness, witness::file::Format::from_path(path))
             .with_context(|| format!("writing the witness to {}", path.display()))?;
     }
-    prove(&captured.witness, &args.prove, captured.seconds, quiet)
+    prove(&captured.witness, &args.prove, path, captured.seconds, quiet)
 }

@@ -1,7 +1,5 @@
 //! The execution proof kind (crate `execution`): the same progress display as the state proof.
 
-use std::path::Path;
-
 use execution::{ExecutionError, ExecutionProofFile, ExecutionProver, ProverSettings};
 use witness::WitnessFile;
 
@@ -17,28 +15,4 @@ pub fn prove_execution(
     let proof = execution::prove_witness(&prover, w, &|phase| progress.phase(phase));
     progress.finish();
     proof
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ExecutionFileError {
-    #[error(transparent)]
-    ReadWitness(#[from] witness::file::FileError),
-    #[error(transparent)]
-    Execution(#[from] ExecutionError),
-}
-
-/// Reads a witness file and proves its execution; the time to read it is in the timings.
-pub fn prove_execution_file(
-    path: &Path,
-    settings: &ProverSettings,
-    progress: &ProveProgress,
-) -> Result<ExecutionProofFile, ExecutionFileError> {
-    let t = std::time::Instant::now();
-    progress.phase("reading the witness");
-    let w = witness::file::read(path)?;
-    let read = t.elapsed().as_secs_f64();
-    let mut proof = prove_execution(&w, settings, progress)?;
-    proof.timings.read_witness = read;
-    proof.timings.total += read;
-    Ok(proof)
 }

@@ -9,6 +9,6 @@ mod progress;
 mod prove;
 
 #[cfg(feature = "execution")]
-pub use execution::{prove_execution, prove_execution_file, ExecutionFileError};
+pub use execution::prove_execution;
 pub use progress::ProveProgress;
 pub use prove::{prove_witness, prove_witness_file, ProveError, ProveOptions};

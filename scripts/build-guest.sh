@@ -47,6 +47,8 @@ flags=(
 encoded=$(printf '%s\x1f' "${flags[@]}")
 export CARGO_ENCODED_RUSTFLAGS="${encoded%$'\x1f'}"
 unset RUSTFLAGS
+# The guest is its own workspace, built by Debian's toolchain: no wrapper of the host build applies.
+unset RUSTC_WORKSPACE_WRAPPER RUSTC_WRAPPER
 export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 mkdir -p "$out"
 jobs=${GUEST_BUILD_JOBS:-$(nproc)}

@@ -20,7 +20,11 @@ else
   fi
   params=$("$prover_cmd" -q params --class micro -o "$out/params")
 fi
+# BINARIES_DIR: where static prover and verifier binaries already are (scripts/test.sh: its test
+# build's target/debug); without it they are built here.
 for program in prover verifier; do
-  scripts/build-vm-image.sh "$program" "$out/$program" --profile "${PROFILE:-dev}" --params "$params" >/dev/null
+  binary=()
+  [ -z "${BINARIES_DIR:-}" ] || binary=(--binary "$BINARIES_DIR/$program")
+  scripts/build-vm-image.sh "$program" "$out/$program" --profile "${PROFILE:-dev}" --params "$params" "${binary[@]}" >/dev/null
   echo "$out/$program: $(tr -d '\n ' < "$out/$program/image.json")"
 done

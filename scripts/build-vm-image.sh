@@ -4,7 +4,10 @@
 # the kernel modules it loads, the KZG params and, optionally, a key cache (read-only in the VM).
 #
 #   scripts/build-vm-image.sh prover|verifier OUT_DIR [--profile release|dev] [--params FILE]...
-#                             [--keys DIR]
+#                             [--keys DIR] [--binary FILE]
+#
+# --binary: a static build of the program made elsewhere (scripts/test.sh builds it in the test
+# build, through scripts/rustc-static-gevulot-bins); without it the program is built here.
 #
 # OUT_DIR gets vmlinux, initramfs.cpio and image.json. Boot it with the local runner
 # (gevulot-runner) or plain QEMU: -kernel vmlinux -initrd initramfs.cpio. The dev profile reuses
@@ -18,11 +21,13 @@ case "$program" in prover|verifier) ;; *) echo "program must be prover or verifi
 profile=release
 params=()
 keys=
+binary=
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) profile=$2; shift 2 ;;
     --params) params+=("$2"); shift 2 ;;
     --keys) keys=$2; shift 2 ;;
+    --binary) binary=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,10 +38,13 @@ command -v cpio >/dev/null || { echo "cpio is needed (scripts/install-test-deps.
 kernel=$("$root/scripts/fetch-kernel.sh")
 cd "$root"
 # Static (glibc, static-pie): the image has no loader and no libraries. Only the final link gets
-# the flag, so the dependencies' build is the one the other targets share.
-cargo rustc --quiet --profile "$profile" -p gevulot --bin "$program" -- -C target-feature=+crt-static
-dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-binary="target/$dir/$program"
+# the flag, so the dependencies' build is the one the other targets of this package share.
+if [ -z "$binary" ]; then
+  cargo rustc --quiet --profile "$profile" -p gevulot --bin "$program" -- -C target-feature=+crt-static
+  dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+  binary="target/$dir/$program"
+fi
+[ -f "$binary" ] || { echo "binary $binary not found" >&2; exit 1; }
 file "$binary" 2>/dev/null | grep -q "static" || { echo "$binary is not statically linked" >&2; exit 1; }
 
 stage=$(mktemp -d)

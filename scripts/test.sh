@@ -15,7 +15,11 @@ rebuilt="$root/target/guest-rebuild"
 rm -rf "$rebuilt" && mkdir -p "$rebuilt"
 GUEST_OUT="$rebuilt" GUEST_BUILD_JOBS=1 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 &
 guest_pid=$!
+# One build for everything: the gevulot binaries come out static (rustc-static-gevulot-bins), so
+# the VM images take them from this build instead of compiling the workspace a second time.
+# Incremental compilation only costs time and disk (16 GB) on a build that starts clean.
+export RUSTC_WORKSPACE_WRAPPER="$root/scripts/rustc-static-gevulot-bins" CARGO_INCREMENTAL=0
 cargo test --workspace --locked --no-run
-PROVER_CMD="$root/target/debug/prover_cmd" scripts/build-test-images.sh
+PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh
 wait "$guest_pid" || { cat "$rebuilt/build.log" >&2; echo "the guest rebuild failed" >&2; exit 1; }
 GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"

@@ -8,6 +8,8 @@
 # Gevulot v2 (gvltctl, manifests/):
 #   scripts/deploy.sh v2 --prover-image URL --verifier-image URL --witness CID|URL \
 #                        --params CID|URL [--class micro|tiny|small] [--proof CID]
+#   scripts/deploy.sh v2 --kind execution --prover-image URL --verifier-image URL \
+#                        --witness CID|URL [--proof CID]      (the execution proof: no params)
 #
 # --dry-run prints the commands (and writes the rendered files) without running them. Needs
 # gevulot-cli or gvltctl on PATH otherwise. Environment: GEVULOT_JSONURL, GEVULOT_KEYFILE (v1),
@@ -19,7 +21,7 @@ dry=
 args=()
 for a in "$@"; do [ "$a" = --dry-run ] && dry=1 || args+=("$a"); done
 set -- "${args[@]}"
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 run() {
   if [ -n "$dry" ]; then printf '+'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
 }
@@ -115,14 +117,24 @@ render() {
 
 v2() {
   PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny
+  local kind=state
   while [ $# -gt 0 ]; do
     case "$1" in
       --prover-image) PROVER_IMAGE=$2 ;; --verifier-image) VERIFIER_IMAGE=$2 ;; --witness) WITNESS=$2 ;;
-      --params) PARAMS=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; *) usage ;;
+      --params) PARAMS=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; --kind) kind=$2 ;; *) usage ;;
     esac; shift 2
   done
-  [ -n "$PROVER_IMAGE" ] && [ -n "$VERIFIER_IMAGE" ] && [ -n "$WITNESS" ] && [ -n "$PARAMS" ] || usage
-  case "$CLASS" in micro|tiny|small) ;; *) echo "class must be micro, tiny or small" >&2; exit 2 ;; esac
+  [ -n "$PROVER_IMAGE" ] && [ -n "$VERIFIER_IMAGE" ] && [ -n "$WITNESS" ] || usage
+  local prover_task=prover-task.yaml verifier_task=verifier-task.yaml
+  case "$kind" in
+    state)
+      [ -n "$PARAMS" ] || usage
+      case "$CLASS" in micro|tiny|small) ;; *) echo "class must be micro, tiny or small" >&2; exit 2 ;; esac ;;
+    execution)
+      [ -z "$PARAMS" ] || { echo "--params is for the state proof: the execution proof needs none" >&2; exit 2; }
+      prover_task=prover-execution-task.yaml verifier_task=verifier-execution-task.yaml ;;
+    *) echo "kind must be state or execution" >&2; exit 2 ;;
+  esac
   need gvltctl "https://github.com/gevulotnetwork/gvltctl/releases/latest"
   local ctl=(gvltctl)
   [ -z "${GEVULOT_ENDPOINT:-}" ] || ctl+=(-e "$GEVULOT_ENDPOINT")
@@ -130,12 +142,12 @@ v2() {
   if [ -z "$PROOF" ]; then
     # Stage 1. Its status lists the output CIDs (proof.json first): rerun with --proof CID.
     PROOF=PROOF-CID-FROM-THE-PROVER-TASK
-    render workflow.yaml >/dev/null
-    run "${ctl[@]}" task create -f "$(render prover-task.yaml)"
+    [ "$kind" = execution ] || render workflow.yaml >/dev/null
+    run "${ctl[@]}" task create -f "$(render "$prover_task")"
     echo "then: gvltctl task get <task id>; scripts/deploy.sh v2 ... --proof <status.outputContexts[0]>" >&2
   else
-    render workflow.yaml >/dev/null
-    run "${ctl[@]}" task create -f "$(render verifier-task.yaml)"
+    [ "$kind" = execution ] || render workflow.yaml >/dev/null
+    run "${ctl[@]}" task create -f "$(render "$verifier_task")"
   fi
 }
 

@@ -10,7 +10,7 @@
 #   PROOF=state scripts/run-local.sh         # state proof, about 4 minutes the first time
 #   HARDFORK=cancun KIND=mixed scripts/run-local.sh   # any anvil hardfork; mixed: 5 txs, ~30 min
 #   VM=1 scripts/run-local.sh                # then verify once more inside the verifier VM image
-#                                            # (needs scripts/install-test-deps.sh's QEMU)
+#                                            # (either kind; installs QEMU and the kernel)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,7 +22,9 @@ out=run-local
 mkdir -p "$out"
 
 scripts/install-test-deps.sh anvil
-cargo build --release -p cli -p testkit --bins
+# One release build of everything run here, the Gevulot binaries (static, for VM=1) included.
+RUSTC_WORKSPACE_WRAPPER="$root/scripts/rustc-static-gevulot-bins" \
+  cargo build --release -p cli -p testkit -p gevulot -p runner --bins
 bin=target/release
 
 anvil=.tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
@@ -42,6 +44,23 @@ echo "== made block $block ($kind, hardfork $hardfork) on anvil at $rpc"
 "$bin/prover_cmd" witness_capture -b "$block" -r "$rpc" -w "$out/witness.json"
 "$bin/prover_cmd" witness_inspect "$out/witness.json"
 
+# VM=1: the proof verified once more inside the verifier VM image (QEMU, TCG), as a Gevulot node
+# would run it. Arguments: extra runner files and task arguments (the state proof's keys).
+verify_in_vm() {
+  [ "${VM:-0}" = 1 ] || return 0
+  echo "== verifying again inside the verifier VM image (QEMU, TCG), as a Gevulot node would run it"
+  scripts/install-test-deps.sh
+  PROVER_CMD="$bin/prover_cmd" PARAMS="${params:-}" BINARIES_DIR="$bin" VM_IMAGES_DIR="$root/$out/vm-images" \
+    PROFILE=release scripts/build-test-images.sh
+  rm -rf "$out/vm-task"
+  local files=(--file "$out/proof.json" --file "$out/witness.json") task_args=()
+  if [ "$proof" = state ]; then
+    files+=(--file "$out/keys") task_args=(--keys-dir /workspace/keys)
+  fi
+  "$bin/gevulot-runner" --image "$out/vm-images/verifier" --workspace "$out/vm-task" "${files[@]}" \
+    -- --proof /workspace/proof.json --witness /workspace/witness.json "${task_args[@]}"
+}
+
 if [ "$proof" = execution ]; then
   echo "== the guest in the zkVM executor (no proof yet)"
   "$bin/prover_cmd" offline_prover --proof execution --execute-only -w "$out/witness.json"
@@ -49,9 +68,7 @@ if [ "$proof" = execution ]; then
   "$bin/prover_cmd" offline_prover --proof execution -w "$out/witness.json" -p "$out/proof.json"
   echo "== verifying"
   "$bin/prover_cmd" verifier -p "$out/proof.json" -w "$out/witness.json"
-  if [ "${VM:-0}" = 1 ]; then
-    echo "VM=1: the Gevulot images carry the state proof only so far (see README); run PROOF=state VM=1" >&2
-  fi
+  verify_in_vm
   exit 0
 fi
 
@@ -64,14 +81,4 @@ echo "== proving"
 
 echo "== verifying"
 "$bin/prover_cmd" verifier -k "$out/params" -p "$out/proof.json" -w "$out/witness.json" --keys-dir "$out/keys"
-
-if [ "${VM:-0}" = 1 ]; then
-  echo "== verifying again inside the verifier VM image (QEMU, TCG), as a Gevulot node would run it"
-  scripts/install-test-deps.sh
-  PARAMS="$params" VM_IMAGES_DIR="$root/$out/vm-images" PROFILE=release scripts/build-test-images.sh
-  cargo build --release --quiet -p runner
-  rm -rf "$out/vm-task"
-  "$bin/gevulot-runner" --image "$out/vm-images/verifier" --workspace "$out/vm-task" \
-    --file "$out/proof.json" --file "$out/witness.json" --file "$out/keys" \
-    -- --proof /workspace/proof.json --witness /workspace/witness.json --keys-dir /workspace/keys
-fi
+verify_in_vm

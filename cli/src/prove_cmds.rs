@@ -66,6 +66,20 @@ pub struct ProveArgs {
     /// commitment, the instruction count and the segments a proof would have (JSON on stdout).
     #[arg(long)]
     execute_only: bool,
+    /// Execution proofs: the segment size, as the proving memory (GiB, OpenVM's estimate) one
+    /// segment may need; a new segment starts before one would need more. Lower it for a lower
+    /// peak (more, shorter segments) [default: 15, OpenVM's].
+    #[arg(long, value_name = "GIB")]
+    segment_memory: Option<f64>,
+    /// Execution proofs: threads that prove [default: one per core].
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl ProveArgs {
+    fn settings(&self) -> anyhow::Result<ProverSettings> {
+        ProverSettings::new(self.segment_memory, self.threads).map_err(anyhow::Error::msg)
+    }
 }
 
 #[derive(Args)]
@@ -149,6 +163,10 @@ fn check_kind_args(args: &ProveArgs) -> anyhow::Result<Option<&Path>> {
     match args.kind {
         ProofKind::State => {
             anyhow::ensure!(!args.execute_only, "--execute-only is for --proof execution");
+            anyhow::ensure!(
+                args.segment_memory.is_none() && args.threads.is_none(),
+                "--segment-memory and --threads are for --proof execution"
+            );
             options(args)?;
         }
         ProofKind::Execution => {
@@ -157,6 +175,7 @@ fn check_kind_args(args: &ProveArgs) -> anyhow::Result<Option<&Path>> {
                 args.keys.params.is_none(),
                 "--params is for --proof state: an execution proof needs no KZG params"
             );
+            args.settings()?;
         }
     }
     let path = if args.execute_only { None } else { args.proof.as_deref() };
@@ -184,13 +203,13 @@ fn prove(
             write(&proof, path)
         }
         (ProofKind::Execution, Some(path)) => {
-            let mut proof = prove_execution(w, &ProverSettings::default(), &progress(quiet)).with_context(what)?;
+            let mut proof = prove_execution(w, &args.settings()?, &progress(quiet)).with_context(what)?;
             proof.timings.read_witness = read_seconds;
             proof.timings.total += read_seconds;
             write_execution(&proof, path)
         }
         (_, None) => {
-            let prover = ExecutionProver::new(&ProverSettings::default())?;
+            let prover = ExecutionProver::new(&args.settings()?)?;
             let report = execution::execute_witness(&prover, w)
                 .with_context(|| format!("executing block {}", w.block_number))?;
             println!("{}", serde_json::to_string_pretty(&report)?);

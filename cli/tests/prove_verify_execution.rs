@@ -2,13 +2,16 @@
 //! clears a storage slot), `offline_prover --proof execution --execute-only` (the guest in the
 //! zkVM executor), a real proof (OpenVM, segments aggregated into one STARK), `verifier` with and
 //! without the witness; then every kind of tampering refused with a JSON report and exit 1. The
-//! one real execution proof of the test suite (about 4 minutes on 2 cores).
+//! one real execution proof of the test suite (about 10 minutes on 2 cores).
 
 mod common;
 
 use common::{hex_flip, ok, prover_cmd, read_json, refuses, s, verify};
 use serde_json::Value;
 use testkit::{anvil::Anvil, blocks};
+
+/// A segment memory budget (GiB) small enough to split the 1-transaction block.
+const SMALL_SEGMENT_GIB: &str = "0.05";
 
 #[test]
 fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() {
@@ -40,14 +43,29 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
     let instructions = run["instructions"].as_u64().unwrap();
     assert!(instructions > 100_000 && instructions < 3_000_000, "{instructions} instructions");
     assert_eq!(run["segments"], 1);
+    // The segment size is a setting: a small memory budget cuts the same run into more segments.
+    let cut = common::execute_only_with(&witness, &["--segment-memory", SMALL_SEGMENT_GIB]);
+    assert_eq!((&cut["commitment"], &cut["instructions"]), (&run["commitment"], &run["instructions"]));
+    assert!(cut["segments"].as_u64().unwrap() > 1, "{cut}");
     let pinned: Value = serde_json::from_slice(&ok(prover_cmd(&["execution_image"])).stdout).unwrap();
     let image_id = pinned["pinned_image_id"].as_str().unwrap().to_string();
     assert_eq!(pinned["verifying_key_image_id"], image_id.as_str(), "the committed key is for the pinned image");
     assert_eq!(run["image_id"], image_id.as_str());
 
-    // The proof.
+    // The proof, on an explicit number of threads (the setting's own pool).
     let proof_path = dir.path().join("proof.json");
-    ok(prover_cmd(&["-q", "offline_prover", "--proof", "execution", "-w", s(&witness), "-p", s(&proof_path)]));
+    ok(prover_cmd(&[
+        "-q",
+        "offline_prover",
+        "--proof",
+        "execution",
+        "--threads",
+        "2",
+        "-w",
+        s(&witness),
+        "-p",
+        s(&proof_path),
+    ]));
     let proof = read_json(&proof_path);
     assert_eq!((proof["kind"].as_str(), proof["version"].as_u64()), (Some("execution"), Some(2)));
     assert_eq!(proof["image_id"], image_id.as_str());
@@ -117,6 +135,12 @@ fn arguments_of_the_other_kind_are_refused_before_any_work() {
         ),
         (vec!["offline_prover", "--proof", "state", "--execute-only", "-k", "x", "-w", s(&w)], "--execute-only is for"),
         (vec!["offline_prover", "--proof", "state", "-w", s(&w), "-p", s(&p)], "needs KZG params"),
+        (vec!["offline_prover", "--proof", "state", "--threads", "2", "-k", "x", "-w", s(&w)], "are for --proof execution"),
+        (
+            vec!["offline_prover", "--proof", "execution", "--segment-memory", "0", "-w", s(&w), "-p", s(&p)],
+            "segment memory must be between",
+        ),
+        (vec!["offline_prover", "--proof", "execution", "--threads", "0", "-w", s(&w), "-p", s(&p)], "at least 1"),
     ] {
         let out = prover_cmd(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);

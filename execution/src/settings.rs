@@ -3,28 +3,71 @@
 /// How the zkVM proves. None of these change what a proof proves: the verifying key depends on
 /// `log_stacked_height` only through the app parameters, which is why it is fixed here and not a
 /// command-line setting.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProverSettings {
     /// log2 of the stacked trace height of an app proof. OpenVM's default (24) spends about 96 s
     /// and 1.75 GB re-committing the program for every prover; at 20 that is about 6 s and
-    /// 150 MB (measured, ../shared/NOTES.md). Part of the verifying key.
+    /// 150 MB (measured, ../shared/NOTES.md). Part of the verifying key. It also caps a segment:
+    /// no chip's trace may pass 2^20 rows, which is what ends most segments of a mainnet block.
     pub log_stacked_height: usize,
-    /// Memory (bytes) the chips of one segment may use before the executor cuts a new segment:
-    /// the segment size, and with it the prover's peak memory.
+    /// The segment size, as OpenVM sets it: the proving memory (bytes, OpenVM's estimate) one
+    /// segment may need; the executor starts a new segment before a segment would need more.
+    /// Lower means more, shorter segments and a lower peak. Not part of the verifying key.
     pub segment_max_memory: usize,
+    /// Threads that prove (None: one per core).
+    pub threads: Option<usize>,
 }
 
 impl ProverSettings {
     pub const LOG_STACKED_HEIGHT: usize = 20;
+
+    /// The settings with the segment memory given in GiB and the thread count, checked.
+    pub fn new(segment_memory_gib: Option<f64>, threads: Option<usize>) -> Result<Self, String> {
+        let mut settings = Self::default();
+        if let Some(gib) = segment_memory_gib {
+            // Below a few MiB not even the fixed-height system chips fit; above 1 TiB is a typo.
+            if !(gib.is_finite() && (1.0 / 256.0..=1024.0).contains(&gib)) {
+                return Err(format!("the segment memory must be between 1/256 and 1024 GiB, not {gib}"));
+            }
+            settings.segment_max_memory = (gib * (1u64 << 30) as f64) as usize;
+        }
+        if threads == Some(0) {
+            return Err("the proving threads must be at least 1".into());
+        }
+        settings.threads = threads;
+        Ok(settings)
+    }
 }
 
 impl Default for ProverSettings {
     fn default() -> Self {
-        Self { log_stacked_height: Self::LOG_STACKED_HEIGHT, segment_max_memory: default_segment_memory() }
+        Self {
+            log_stacked_height: Self::LOG_STACKED_HEIGHT,
+            segment_max_memory: default_segment_memory(),
+            threads: None,
+        }
     }
 }
 
-/// OpenVM's own default segmentation budget.
+/// OpenVM's own default segmentation budget (15 GiB): with 2^20-row traces a segment's estimate
+/// stays well under it, and the measured peak of a whole proof was 4.6 GiB (README), so on a
+/// 24 GiB machine the default leaves room for the aggregation and the executor.
 fn default_segment_memory() -> usize {
     openvm_sdk::openvm_circuit::arch::execution_mode::metered::segment_ctx::DEFAULT_MAX_MEMORY
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProverSettings;
+
+    #[test]
+    fn settings_out_of_range_are_refused_by_name() {
+        assert!(ProverSettings::new(Some(0.0), None).unwrap_err().contains("segment memory"));
+        assert!(ProverSettings::new(Some(f64::NAN), None).unwrap_err().contains("segment memory"));
+        assert!(ProverSettings::new(Some(4096.0), None).unwrap_err().contains("segment memory"));
+        assert!(ProverSettings::new(None, Some(0)).unwrap_err().contains("threads"));
+        let s = ProverSettings::new(Some(0.5), Some(3)).unwrap();
+        assert_eq!((s.segment_max_memory, s.threads), (1 << 29, Some(3)));
+        assert_eq!(ProverSettings::new(None, None).unwrap(), ProverSettings::default());
+    }
 }

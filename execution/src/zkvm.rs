@@ -57,6 +57,8 @@ pub fn init_file() -> String {
 
 pub struct Zkvm {
     sdk: Sdk,
+    /// Proofs run on a pool of this many threads (None: rayon's global pool, one per core).
+    threads: Option<usize>,
 }
 
 struct StopAfterSegments;
@@ -79,7 +81,18 @@ impl Zkvm {
         let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
         let app_config = AppConfig::new(vm_config(settings), app_params);
         let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error)?;
-        Ok(Self { sdk })
+        Ok(Self { sdk, threads: settings.threads })
+    }
+
+    /// Runs `work` (which proves, in parallel through rayon) on the configured number of threads.
+    fn on_threads<T: Send>(&self, work: impl FnOnce() -> T + Send) -> Result<T, ExecutionError> {
+        match self.threads {
+            None => Ok(work()),
+            Some(n) => {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(zkvm_error)?;
+                Ok(pool.install(work))
+            }
+        }
     }
 
     /// Decodes and transpiles a guest ELF; a file that is not one is an error, not a panic.
@@ -108,10 +121,10 @@ impl Zkvm {
     pub fn prove(&self, program: &Program, input: &[u8]) -> Result<Vec<u8>, ExecutionError> {
         // A panic inside the prover is an error of this run, not the end of the program.
         let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[])
+            self.on_threads(|| self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[]))
         }))
         .map_err(|panic| ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))))?;
-        let (proof, _) = proved.map_err(guest_failed)?;
+        let (proof, _) = proved?.map_err(guest_failed)?;
         encode_proof(&proof)
     }
 
@@ -135,14 +148,17 @@ impl Zkvm {
         let mut marks = vec![std::time::Instant::now()];
         // prove_continuations calls the closure before each segment's proof; stopping at segment
         // `max_segments` is a panic caught here (the SDK has no other way out of the loop).
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            instance.prove_continuations(StdIn::from_bytes(input), |segment, _| {
-                marks.push(std::time::Instant::now());
-                if segment == max_segments {
-                    std::panic::panic_any(StopAfterSegments);
-                }
-            })
-        }));
+        let outcome = self.on_threads(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                instance.prove_continuations(StdIn::from_bytes(input), |segment, _| {
+                    marks.push(std::time::Instant::now());
+                    if segment == max_segments {
+                        std::panic::panic_any(StopAfterSegments);
+                    }
+                })
+            }))
+            .map(drop)
+        })?;
         if let Err(panic) = outcome {
             if !panic.is::<StopAfterSegments>() {
                 return Err(ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))));

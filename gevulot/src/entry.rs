@@ -10,7 +10,7 @@ use crate::{
 
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,gevulot=info,prover=info,verifier=info,circuit=info,witness=info")
+        tracing_subscriber::EnvFilter::new("warn,gevulot=info,prover=info,verifier=info,circuit=info,witness=info,execution=info")
     });
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).init();
 }

@@ -9,7 +9,9 @@ use std::{
 
 use circuit::{proof_file::KindFile, ClassName};
 use clap::Parser;
-use prover::{prove_witness_file, ProveOptions, ProveProgress};
+use execution::ProverSettings;
+use proof::ProofKind;
+use prover::{prove_execution_file, prove_witness_file, ProveOptions, ProveProgress};
 use serde_json::json;
 use verifier::{verify_file, VerifyOptions};
 
@@ -32,7 +34,11 @@ pub struct ProverArgs {
     /// Witness file (JSON or bincode).
     #[arg(long)]
     pub witness: PathBuf,
-    /// KZG params file or directory.
+    /// What to prove: `state` (halo2 KZG proofs of the header chain and the pre-state reads) or
+    /// `execution` (a zkVM proof that every transaction re-executes to the header's stateRoot).
+    #[arg(long, default_value = "state")]
+    pub kind: ProofKind,
+    /// KZG params file or directory (state proofs).
     #[arg(long, default_value = IMAGE_PARAMS)]
     pub params: PathBuf,
     /// Proof file to write.
@@ -41,9 +47,16 @@ pub struct ProverArgs {
     /// Key cache directory [default: /keys when the image has it].
     #[arg(long)]
     pub keys_dir: Option<PathBuf>,
-    /// Circuit class [default: the cheapest that fits].
+    /// State proofs: circuit class [default: the cheapest that fits].
     #[arg(long)]
     pub class: Option<ClassName>,
+    /// Execution proofs: the proving memory (GiB) one segment may need (the segment size)
+    /// [default: 15, OpenVM's].
+    #[arg(long, value_name = "GIB")]
+    pub segment_memory: Option<f64>,
+    /// Execution proofs: threads that prove [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// Arguments of a verifier task.
@@ -83,6 +96,16 @@ fn parse<A: Parser>(ctx: &TaskContext) -> Result<A, String> {
 
 pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, String> {
     let args: ProverArgs = parse(ctx)?;
+    match args.kind {
+        ProofKind::State => prove_state(ctx, args),
+        ProofKind::Execution => prove_execution(ctx, args),
+    }
+}
+
+fn prove_state(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, String> {
+    if args.segment_memory.is_some() || args.threads.is_some() {
+        return Err("bad task arguments: --segment-memory and --threads are for --kind execution".into());
+    }
     let witness = ctx.input(&args.witness);
     let proof_path = ctx.output(&args.proof);
     let opts =
@@ -90,6 +113,7 @@ pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, String> {
     let proof = prove_witness_file(&witness, &opts, &ProveProgress::hidden()).map_err(|e| format!("proving: {e}"))?;
     proof.write(&proof_path).map_err(|e| e.to_string())?;
     let data = json!({
+        "kind": ProofKind::State,
         "proof_file": ctx.said(&proof_path),
         "block_number": proof.block_number,
         "block_hash": proof.block_hash,
@@ -97,6 +121,37 @@ pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, String> {
         "chunks": proof.chunks.len(),
         "circuits": proof.circuits,
         "insecure_dev_params": proof.insecure_dev_params,
+        "timings": proof.timings,
+    });
+    tracing::info!(%data, "proved");
+    Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![proof_path] })
+}
+
+/// The execution proof: the pinned guest in the zkVM; no params or keys (the verifying key is
+/// built into the verifier). `--params` and `--keys-dir` are not read: an image's default
+/// arguments (a v1 ops config's `Args`) may carry them for the state proof, and a task cannot take
+/// a default back. `--class` is the task's own choice, so it is refused.
+fn prove_execution(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, String> {
+    if args.class.is_some() {
+        return Err("bad task arguments: --class is for --kind state".into());
+    }
+    let settings = ProverSettings::new(args.segment_memory, args.threads)
+        .map_err(|e| format!("bad task arguments: {e}"))?;
+    let witness = ctx.input(&args.witness);
+    let proof_path = ctx.output(&args.proof);
+    let proof =
+        prove_execution_file(&witness, &settings, &ProveProgress::hidden()).map_err(|e| format!("proving: {e}"))?;
+    proof.write(&proof_path).map_err(|e| e.to_string())?;
+    let data = json!({
+        "kind": ProofKind::Execution,
+        "proof_file": ctx.said(&proof_path),
+        "block_number": proof.head.block_number,
+        "block_hash": proof.head.block_hash,
+        "image_id": proof.image_id,
+        "zkvm": proof.zkvm,
+        "instructions": proof.instructions,
+        "segments": proof.segments,
+        "state_root": proof.commitment.state_root,
         "timings": proof.timings,
     });
     tracing::info!(%data, "proved");

@@ -1,5 +1,7 @@
 //! The execution proof kind (crate `execution`): the same progress display as the state proof.
 
+use std::{path::Path, time::Instant};
+
 use execution::{ExecutionError, ExecutionProofFile, ExecutionProver, ProverSettings};
 use witness::WitnessFile;
 
@@ -15,4 +17,21 @@ pub fn prove_execution(
     let proof = execution::prove_witness(&prover, w, &|phase| progress.phase(phase));
     progress.finish();
     proof
+}
+
+/// `prove_execution` of a witness file (the Gevulot prover's form), its reading timed.
+pub fn prove_execution_file(
+    path: &Path,
+    settings: &ProverSettings,
+    progress: &ProveProgress,
+) -> Result<ExecutionProofFile, ExecutionError> {
+    let t = Instant::now();
+    progress.phase("reading the witness");
+    let w = witness::file::read(path)
+        .map_err(|e| ExecutionError::Input(format!("reading the witness {}: {e}", path.display())))?;
+    let read = t.elapsed().as_secs_f64();
+    let mut proof = prove_execution(&w, settings, progress)?;
+    proof.timings.read_witness = read;
+    proof.timings.total += read;
+    Ok(proof)
 }

@@ -3,12 +3,10 @@
 //! every chunk's block-state and keccak circuits, and returns the proof file with the time each
 //! phase took.
 
-#[cfg(feature = "execution")]
 mod execution;
 mod progress;
 mod prove;
 
-#[cfg(feature = "execution")]
-pub use execution::prove_execution;
+pub use execution::{prove_execution, prove_execution_file};
 pub use progress::ProveProgress;
 pub use prove::{prove_witness, prove_witness_file, ProveError, ProveOptions};

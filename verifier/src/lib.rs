@@ -4,12 +4,10 @@
 //! they cover exactly the witness's pre-state. Execution proofs: crate `execution`. Never panics on
 //! any input: a bad file is a failed report.
 
-#[cfg(feature = "execution")]
 mod execution_report;
 mod report;
 mod verify;
 
-#[cfg(feature = "execution")]
 pub use execution_report::ExecutionSection;
 pub use report::{verify_file, VerifyReport};
 pub use verify::{verify_proof, Verified, VerifyError, VerifyOptions};

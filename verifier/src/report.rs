@@ -35,7 +35,6 @@ pub struct VerifyReport {
     /// The verifier's params are the public-seed development ones: the proof proves nothing.
     pub insecure_dev_params: bool,
     /// Execution proofs: the guest image and what the proven commitment says.
-    #[cfg(feature = "execution")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution: Option<crate::execution_report::ExecutionSection>,
     /// Whether a witness was given and the proof is of exactly that witness (state: its
@@ -73,13 +72,7 @@ fn verify_any(path: &Path, opts: &VerifyOptions, report: &mut VerifyReport) -> R
         ProofKind::State => {
             verify_state(envelope.into_body(ProofKind::State).map_err(|e| e.to_string())?, opts, report)
         }
-        #[cfg(feature = "execution")]
         ProofKind::Execution => crate::execution_report::verify_execution(envelope, opts, report),
-        #[cfg(not(feature = "execution"))]
-        ProofKind::Execution => {
-            let _ = opts;
-            Err("an execution proof: this verifier was built without execution proofs (feature `execution`)".into())
-        }
     }
 }
 

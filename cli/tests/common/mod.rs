@@ -60,6 +60,12 @@ pub fn refuses(dir: &Path, extra: &[&str], proof: &Value, change: impl FnOnce(&m
 
 /// `offline_prover --proof execution --execute-only`: the guest in the zkVM executor, its report.
 pub fn execute_only(witness: &Path) -> Value {
-    let out = ok(prover_cmd(&["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(witness)]));
-    serde_json::from_slice(&out.stdout).unwrap()
+    execute_only_with(witness, &[])
+}
+
+/// `execute_only` with more arguments (the prover settings).
+pub fn execute_only_with(witness: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(witness)];
+    args.extend_from_slice(extra);
+    serde_json::from_slice(&ok(prover_cmd(&args)).stdout).unwrap()
 }

@@ -1,7 +1,9 @@
 //! The prover and verifier binaries on their Gevulot tasks: natively in each contract form (v1
 //! file, v1 gRPC, v2), with bad tasks, and booted in the VM images under QEMU (TCG). One real
-//! proof of a real anvil block (one account, one micro chunk) is made once and shared.
+//! state proof of a real anvil block (one account, one micro chunk) is made once and shared; the
+//! execution proof they verify is committed (execution.rs says why).
 
+mod execution;
 mod fixture;
 mod native;
 mod node;

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use runner::{Accel, Image, Limits, TaskMode, TaskSpec};
 use serde_json::Value;
 
-use crate::fixture::{data, fixture, params_name, run, s, stderr, v1_result, v1_workspace};
+use crate::{
+    execution,
+    fixture::{data, fixture, params_name, run, s, stderr, v1_result, v1_workspace},
+};
 
 fn image(program: &str) -> Image {
     let dir = std::env::var_os("VM_IMAGES_DIR")
@@ -110,6 +113,24 @@ fn verifier_image_in_qemu_answers_as_the_native_verifier_v1_and_v2() {
     in_vm["report"]["proof_file"] = "/workspace/proof.json".into();
     assert_eq!(comparable(in_vm), comparable(native));
     assert!(outcome.output_dir.join("result.json").is_file());
+}
+
+/// The verifier image verifies an execution proof (its verifying key is built into the binary)
+/// and answers as the native verifier does.
+#[test]
+fn verifier_image_in_qemu_verifies_an_execution_proof() {
+    let proof = serde_json::from_slice(&std::fs::read(execution::proof()).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TaskSpec {
+        mode: TaskMode::V1,
+        id: "vm-verify-execution".into(),
+        args: ["--proof", "/workspace/proof.json", "--witness", "/workspace/witness.json"].map(String::from).to_vec(),
+        files: vec![execution::proof(), execution::witness()],
+    };
+    let outcome = runner::run(&image("verifier"), dir.path(), &spec, LIMITS, Accel::Tcg).unwrap();
+    let console = std::fs::read_to_string(&outcome.console).unwrap_or_default();
+    assert!(outcome.success(), "{outcome:?}\n{console}");
+    execution::check_report(&outcome.result.as_ref().unwrap()["data"], &proof);
 }
 
 #[test]

@@ -2,177 +2,15 @@
 //! same field names, units and defaults; unknown fields refused) and the Nanos ops configs, and
 //! what they ask of the binaries is what the binaries take.
 
+mod schema;
+
 use std::{collections::BTreeMap, path::PathBuf};
 
 use clap::Parser;
 use gevulot::tasks::{ProverArgs, VerifierArgs};
+use proof::ProofKind;
+use schema::{bytes, millicores, seconds, Task, TaskSpec, Unit, Workflow};
 use serde::Deserialize;
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct Task {
-    kind: String,
-    version: String,
-    #[serde(default)]
-    metadata: Metadata,
-    spec: TaskSpec,
-}
-
-#[derive(Deserialize, Debug, Default)]
-#[serde(deny_unknown_fields)]
-struct Metadata {
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    labels: Vec<Label>,
-}
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct Label {
-    key: String,
-    value: String,
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct TaskSpec {
-    image: String,
-    #[serde(default)]
-    command: Vec<String>,
-    #[serde(default)]
-    args: Vec<String>,
-    #[serde(default)]
-    env: Vec<Env>,
-    #[serde(rename = "inputContexts", default)]
-    input_contexts: Vec<InputContext>,
-    #[serde(rename = "outputContexts", default)]
-    output_contexts: Vec<OutputContext>,
-    resources: Resources,
-    #[serde(rename = "storeStdout", default)]
-    store_stdout: bool,
-    #[serde(rename = "storeStderr", default)]
-    store_stderr: bool,
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct Env {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct InputContext {
-    source: String,
-    target: String,
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct OutputContext {
-    source: String,
-    #[serde(rename = "retentionPeriod")]
-    retention_period: i64,
-}
-
-/// Numbers or strings with units, as gevulot-rs takes them.
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(untagged)]
-enum Unit {
-    Number(u64),
-    String(String),
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct Resources {
-    cpus: Unit,
-    gpus: Unit,
-    memory: Unit,
-    time: Unit,
-}
-
-fn split(text: &str) -> (f64, String) {
-    let at = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
-    (text[..at].parse().unwrap_or_else(|_| panic!("{text}: no number")), text[at..].trim().to_lowercase())
-}
-
-fn millicores(unit: &Unit, kind: &str) -> u64 {
-    match unit {
-        Unit::Number(n) => n * 1000,
-        Unit::String(s) => {
-            let (n, u) = split(s);
-            match u.strip_suffix(kind) {
-                Some("") => (n * 1000.0) as u64,
-                Some("m") => n as u64,
-                _ => panic!("{s}: not a {kind} amount"),
-            }
-        }
-    }
-}
-
-fn bytes(unit: &Unit) -> u64 {
-    match unit {
-        Unit::Number(n) => n << 20,
-        Unit::String(s) => {
-            let (n, u) = split(s);
-            let factor: u64 = match u.as_str() {
-                "b" => 1,
-                "kb" => 1000,
-                "kib" => 1 << 10,
-                "mb" => 1_000_000,
-                "mib" => 1 << 20,
-                "gb" => 1_000_000_000,
-                "gib" => 1 << 30,
-                other => panic!("{s}: unknown memory unit {other}"),
-            };
-            (n * factor as f64) as u64
-        }
-    }
-}
-
-fn seconds(unit: &Unit) -> u64 {
-    match unit {
-        Unit::Number(n) => *n,
-        Unit::String(s) => {
-            let (n, u) = split(s);
-            let factor = match u.as_str() {
-                "s" | "sec" => 1,
-                "m" | "min" => 60,
-                "h" | "hr" => 3600,
-                other => panic!("{s}: unknown time unit {other}"),
-            };
-            n as u64 * factor
-        }
-    }
-}
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct Workflow {
-    kind: String,
-    version: String,
-    #[serde(default)]
-    metadata: Metadata,
-    spec: WorkflowSpec,
-}
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct WorkflowSpec {
-    stages: Vec<Stage>,
-}
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct Stage {
-    tasks: Vec<TaskSpec>,
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -201,7 +39,8 @@ fn load(name: &str) -> String {
 /// delivered, every output it writes is kept, and the resources suffice.
 fn check_prover(spec: &TaskSpec) {
     let args = ProverArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("prover args: {e}"));
-    check_io(spec, std::slice::from_ref(&args.witness), &args.params, std::slice::from_ref(&args.proof));
+    assert_eq!(args.kind, ProofKind::State);
+    check_io(spec, std::slice::from_ref(&args.witness), Some(&args.params), std::slice::from_ref(&args.proof));
     assert!(args.class.is_some());
     assert!(bytes(&spec.resources.memory) >= 8 << 30, "the tiny class peaks at 3.6 GiB; keys double it");
     assert!(seconds(&spec.resources.time) >= 3600);
@@ -212,12 +51,30 @@ fn check_prover(spec: &TaskSpec) {
 fn check_verifier(spec: &TaskSpec) {
     let args = VerifierArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("verifier args: {e}"));
     let witness = args.witness.clone().expect("the verifier checks the proof covers the witness");
-    check_io(spec, &[args.proof.clone(), witness], &args.params, &[]);
+    check_io(spec, &[args.proof.clone(), witness], Some(&args.params), &[]);
     assert!(spec.output_contexts.iter().any(|o| o.source == "/mnt/gevulot/output/result.json"));
     assert!(seconds(&spec.resources.time) >= 60);
 }
 
-fn check_io(spec: &TaskSpec, inputs: &[PathBuf], params_dir: &std::path::Path, outputs: &[PathBuf]) {
+/// The execution proof's tasks: no params delivered (none is read), the rest as above.
+fn check_execution_prover(spec: &TaskSpec) {
+    let args = ProverArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("prover args: {e}"));
+    assert_eq!(args.kind, ProofKind::Execution);
+    assert!(args.class.is_none(), "--class is refused with --kind execution");
+    check_io(spec, std::slice::from_ref(&args.witness), None, std::slice::from_ref(&args.proof));
+    assert!(bytes(&spec.resources.memory) >= 8 << 30, "a 1-transaction block peaked at 4.6 GiB");
+    assert!(seconds(&spec.resources.time) >= 3600);
+    assert!(millicores(&spec.resources.cpus, "cpu") >= 2000);
+}
+
+fn check_execution_verifier(spec: &TaskSpec) {
+    let args = VerifierArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("verifier args: {e}"));
+    let witness = args.witness.clone().expect("the verifier checks the proof is of the witness's block");
+    check_io(spec, &[args.proof.clone(), witness], None, &[]);
+    assert!(spec.output_contexts.iter().any(|o| o.source == "/mnt/gevulot/output/result.json"));
+}
+
+fn check_io(spec: &TaskSpec, inputs: &[PathBuf], params_dir: Option<&std::path::Path>, outputs: &[PathBuf]) {
     assert_eq!(spec.command, vec!["/init"], "the image's one program");
     let targets: Vec<PathBuf> = spec.input_contexts.iter().map(|i| PathBuf::from(&i.target)).collect();
     for t in &targets {
@@ -226,13 +83,14 @@ fn check_io(spec: &TaskSpec, inputs: &[PathBuf], params_dir: &std::path::Path, o
     for input in inputs {
         assert!(targets.contains(input), "{input:?} is not among the inputs {targets:?}");
     }
-    assert!(
-        targets
-            .iter()
-            .any(|t| t.parent() == Some(params_dir)
-                && t.file_name().unwrap().to_str().unwrap().starts_with("kzg_bn254_")),
-        "the params directory {params_dir:?} gets a kzg_bn254_{{k}}.srs"
-    );
+    let params_file = |t: &PathBuf| t.file_name().unwrap().to_str().unwrap().starts_with("kzg_bn254_");
+    match params_dir {
+        Some(dir) => assert!(
+            targets.iter().any(|t| t.parent() == Some(dir) && params_file(t)),
+            "the params directory {dir:?} gets a kzg_bn254_{{k}}.srs"
+        ),
+        None => assert!(!targets.iter().any(params_file), "no params for a proof that reads none"),
+    }
     let sources: Vec<PathBuf> = spec.output_contexts.iter().map(|o| PathBuf::from(&o.source)).collect();
     for s in &sources {
         assert!(s.starts_with("/mnt/gevulot/output"), "{s:?}: outputs must be under /mnt/gevulot/output");
@@ -257,6 +115,15 @@ fn task_manifests_parse_and_ask_what_the_binaries_take() {
     check_prover(&prover.spec);
     check_verifier(&verifier.spec);
     assert!(prover.spec.env.iter().all(|e| !e.name.is_empty()));
+
+    let prover: Task = serde_yaml::from_str(&load("prover-execution-task.yaml")).unwrap();
+    let verifier: Task = serde_yaml::from_str(&load("verifier-execution-task.yaml")).unwrap();
+    for task in [&prover, &verifier] {
+        assert_eq!((task.kind.as_str(), task.version.as_str()), ("Task", "v0"));
+        assert!(task.metadata.tags.iter().any(|t| t == "zkvm"));
+    }
+    check_execution_prover(&prover.spec);
+    check_execution_verifier(&verifier.spec);
 }
 
 #[test]
@@ -407,6 +274,27 @@ fn deploy_script_renders_the_exec_tasks_and_manifests_it_would_send() {
     assert_eq!(rendered.spec.input_contexts[0].source, "QmProof");
     check_verifier(&rendered.spec);
     let _: Workflow = serde_yaml::from_slice(&std::fs::read(dir.path().join("workflow.yaml")).unwrap()).unwrap();
+
+    // The execution proof: its own manifests, no params. Each run renders the task it sends.
+    let v2_execution = |extra: &[&str], sent: &str| -> Task {
+        let mut args = vec!["v2", "--kind", "execution", "--prover-image", "p", "--verifier-image", "v", "--witness", "QmW"];
+        args.extend_from_slice(extra);
+        let out = deploy(dir.path(), &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_yaml::from_slice(&std::fs::read(dir.path().join(sent)).unwrap()).unwrap()
+    };
+    let prover = v2_execution(&[], "prover-execution-task.yaml");
+    assert_eq!(prover.spec.input_contexts[0].source, "QmW");
+    check_execution_prover(&prover.spec);
+    let verifier = v2_execution(&["--proof", "QmProof"], "verifier-execution-task.yaml");
+    assert_eq!(verifier.spec.input_contexts[0].source, "QmProof");
+    check_execution_verifier(&verifier.spec);
+    let out = deploy(
+        dir.path(),
+        &["v2", "--kind", "execution", "--prover-image", "p", "--verifier-image", "v", "--witness", "w", "--params", "k"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs none"));
 
     let out = deploy(dir.path(), &["v2", "--prover-image", "x"]);
     assert_eq!(out.status.code(), Some(2), "missing arguments: usage");

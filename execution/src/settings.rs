@@ -14,7 +14,7 @@ pub struct ProverSettings {
     /// segment may need; the executor starts a new segment before a segment would need more.
     /// Lower means more, shorter segments and a lower peak. Not part of the verifying key.
     pub segment_max_memory: usize,
-    /// Threads that prove (None: one per core).
+    /// Threads that prove (None: one per core). Rayon's global pool, so one setting per process.
     pub threads: Option<usize>,
 }
 

@@ -57,8 +57,6 @@ pub fn init_file() -> String {
 
 pub struct Zkvm {
     sdk: Sdk,
-    /// Proofs run on a pool of this many threads (None: rayon's global pool, one per core).
-    threads: Option<usize>,
 }
 
 struct StopAfterSegments;
@@ -81,18 +79,8 @@ impl Zkvm {
         let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
         let app_config = AppConfig::new(vm_config(settings), app_params);
         let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error)?;
-        Ok(Self { sdk, threads: settings.threads })
-    }
-
-    /// Runs `work` (which proves, in parallel through rayon) on the configured number of threads.
-    fn on_threads<T: Send>(&self, work: impl FnOnce() -> T + Send) -> Result<T, ExecutionError> {
-        match self.threads {
-            None => Ok(work()),
-            Some(n) => {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(zkvm_error)?;
-                Ok(pool.install(work))
-            }
-        }
+        use_threads(settings.threads)?;
+        Ok(Self { sdk })
     }
 
     /// Decodes and transpiles a guest ELF; a file that is not one is an error, not a panic.
@@ -121,10 +109,10 @@ impl Zkvm {
     pub fn prove(&self, program: &Program, input: &[u8]) -> Result<Vec<u8>, ExecutionError> {
         // A panic inside the prover is an error of this run, not the end of the program.
         let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.on_threads(|| self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[]))
+            self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[])
         }))
         .map_err(|panic| ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))))?;
-        let (proof, _) = proved?.map_err(guest_failed)?;
+        let (proof, _) = proved.map_err(guest_failed)?;
         encode_proof(&proof)
     }
 
@@ -148,17 +136,14 @@ impl Zkvm {
         let mut marks = vec![std::time::Instant::now()];
         // prove_continuations calls the closure before each segment's proof; stopping at segment
         // `max_segments` is a panic caught here (the SDK has no other way out of the loop).
-        let outcome = self.on_threads(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                instance.prove_continuations(StdIn::from_bytes(input), |segment, _| {
-                    marks.push(std::time::Instant::now());
-                    if segment == max_segments {
-                        std::panic::panic_any(StopAfterSegments);
-                    }
-                })
-            }))
-            .map(drop)
-        })?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            instance.prove_continuations(StdIn::from_bytes(input), |segment, _| {
+                marks.push(std::time::Instant::now());
+                if segment == max_segments {
+                    std::panic::panic_any(StopAfterSegments);
+                }
+            })
+        }));
         if let Err(panic) = outcome {
             if !panic.is::<StopAfterSegments>() {
                 return Err(ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))));
@@ -184,6 +169,20 @@ impl Zkvm {
         let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline: prover.generate_baseline() };
         encode_vk(&vk)
     }
+}
+
+/// Sizes rayon's global pool, on which OpenVM proves (its types are not `Send`, so a pool of our
+/// own cannot run them). A process has one global pool: the first setting holds, and another size
+/// asked later is an error rather than silently ignored.
+fn use_threads(threads: Option<usize>) -> Result<(), ExecutionError> {
+    let Some(n) = threads else { return Ok(()) };
+    if rayon::ThreadPoolBuilder::new().num_threads(n).build_global().is_ok() || rayon::current_num_threads() == n {
+        return Ok(());
+    }
+    Err(ExecutionError::Zkvm(format!(
+        "the proving threads are set once per process: this one already proves on {}, not {n}",
+        rayon::current_num_threads()
+    )))
 }
 
 /// Verifies an encoded proof under an encoded verifying key; returns the public values it proves.

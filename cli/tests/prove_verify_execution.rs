@@ -10,8 +10,8 @@ use common::{hex_flip, ok, prover_cmd, read_json, refuses, s, verify};
 use serde_json::Value;
 use testkit::{anvil::Anvil, blocks};
 
-/// A segment memory budget (GiB) small enough to split the 1-transaction block.
-const SMALL_SEGMENT_GIB: &str = "0.05";
+/// A segment memory budget (GiB) small enough to split the 1-transaction block (4 segments).
+const SMALL_SEGMENT_GIB: &str = "1";
 
 #[test]
 fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() {

@@ -135,7 +135,10 @@ fn arguments_of_the_other_kind_are_refused_before_any_work() {
         ),
         (vec!["offline_prover", "--proof", "state", "--execute-only", "-k", "x", "-w", s(&w)], "--execute-only is for"),
         (vec!["offline_prover", "--proof", "state", "-w", s(&w), "-p", s(&p)], "needs KZG params"),
-        (vec!["offline_prover", "--proof", "state", "--threads", "2", "-k", "x", "-w", s(&w)], "are for --proof execution"),
+        (
+            vec!["offline_prover", "--proof", "state", "--threads", "2", "-k", "x", "-w", s(&w), "-p", s(&p)],
+            "are for --proof execution",
+        ),
         (
             vec!["offline_prover", "--proof", "execution", "--segment-memory", "0", "-w", s(&w), "-p", s(&p)],
             "segment memory must be between",

@@ -15,7 +15,7 @@ rustc_web_version="1.96.0"
 cargo_target="$root/target/guest/cargo"
 out=${GUEST_OUT:-$root/target/guest}
 
-if ! /usr/bin/rustc --version 2>/dev/null | grep -q "^rustc $rustc_web_version " || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
+if ! /usr/bin/rustc --version 2>/dev/null | grep "^rustc $rustc_web_version " >/dev/null || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
   command -v apt-get >/dev/null || { echo "please install Debian's rustc-web, cargo-web and rust-web-src ($rustc_web_version)" >&2; exit 1; }
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)
   echo "installing rustc-web cargo-web rust-web-src (apt)" >&2

@@ -26,7 +26,7 @@ dpkg-deb -x "$work"/*.deb "$work/root"
 version=$(ls "$work/root/lib/modules")
 vmlinuz="$work/root/boot/vmlinuz-$version"
 # The bzImage holds the kernel as an xz stream: find it and unpack it (what extract-vmlinux does).
-offset=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$vmlinuz" | head -1 | cut -d: -f1)
+offset=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$vmlinuz" | sed -n 1p | cut -d: -f1)
 [ -n "$offset" ] || { echo "$vmlinuz: no xz stream found" >&2; exit 1; }
 rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/modules"  # a failed run may have left one
 tail -c +$((offset + 1)) "$vmlinuz" | xz -dc > "$dest.tmp/vmlinux" 2>/dev/null || true

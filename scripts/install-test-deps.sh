@@ -8,12 +8,14 @@
 #   (scripts/build-guest.sh; the test guest_rebuild rebuilds it).
 # With the argument `anvil`, only anvil.
 set -euo pipefail
+# Under pipefail, `cmd | head -1` (or grep -q / -m1) fails when cmd is still writing as head exits
+# (SIGPIPE, status 141): the readers below read their whole input (sed -n 1p, grep >/dev/null).
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
 anvil_version=1.7.1
 anvil="$tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 
-if [ -x "$anvil" ] && "$anvil" --version 2>/dev/null | grep -q "$anvil_version"; then
+if [ -x "$anvil" ] && "$anvil" --version 2>/dev/null | grep "$anvil_version" >/dev/null; then
   echo "anvil $anvil_version already in $tools"
 else
   command -v npm >/dev/null || { echo "npm is needed to install anvil (apt-get install npm)" >&2; exit 1; }
@@ -21,7 +23,7 @@ else
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "@foundry-rs/anvil@$anvil_version"
   [ -x "$anvil" ] || { echo "npm installed @foundry-rs/anvil but $anvil is missing" >&2; exit 1; }
 fi
-"$anvil" --version | head -1
+"$anvil" --version | sed -n 1p
 [ "${1:-}" != anvil ] || exit 0
 
 # geth, built from the go-ethereum module at a pinned version (the Go module proxy serves it).
@@ -35,14 +37,14 @@ else
   GOBIN="$tools/geth-$geth_version/bin" GOFLAGS=-mod=mod go install "github.com/ethereum/go-ethereum/cmd/geth@$geth_version"
   [ -x "$geth" ] || { echo "go install finished but $geth is missing" >&2; exit 1; }
 fi
-"$geth" version | grep -m1 '^Version'
+"$geth" version | sed -n "/^Version/p"
 
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 command -v cpio >/dev/null || missing+=(cpio)
 command -v xz >/dev/null || missing+=(xz-utils)
 # The guest's pinned image id is for this compiler version (scripts/build-guest.sh checks it).
-/usr/bin/rustc --version 2>/dev/null | grep -q '^rustc 1\.96\.0 ' || missing+=(rustc-web cargo-web)
+/usr/bin/rustc --version 2>/dev/null | grep '^rustc 1\.96\.0 ' >/dev/null || missing+=(rustc-web cargo-web)
 [ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || { echo "please install: ${missing[*]}" >&2; exit 1; }
@@ -51,6 +53,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-qemu-system-x86_64 --version | head -1
+qemu-system-x86_64 --version | sed -n 1p
 "$root/scripts/fetch-kernel.sh" >/dev/null
 echo "kernel $(cat "$tools/kernel/version")"

@@ -225,7 +225,7 @@ fn encode_vk(vk: &VmStarkVerifyingKey) -> Result<Vec<u8>, ExecutionError> {
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
-    panic.downcast_ref::<String>().map(String::as_str).or(panic.downcast_ref::<&str>().copied()).unwrap_or("a panic")
+    proof::panic_message(panic.as_ref()).unwrap_or("a panic")
 }
 
 fn zkvm_error(e: impl std::fmt::Display) -> ExecutionError {

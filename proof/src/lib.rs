@@ -157,3 +157,10 @@ pub fn write_json<T: Serialize>(value: &T, path: &Path) -> Result<(), EnvelopeEr
     witness::file::write_atomic_with(path, |w| w.write_all(&out))
         .map_err(|source| EnvelopeError::Io { path: path.display().to_string(), source })
 }
+
+/// What a caught panic said, when it said it with a string (`panic!` with or without format
+/// arguments). Proving and verifying run dependencies that assert deep inside; every kind turns
+/// such a panic into an error of its own run with this.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> Option<&str> {
+    panic.downcast_ref::<String>().map(String::as_str).or(panic.downcast_ref::<&str>().copied())
+}

@@ -148,7 +148,7 @@ fn guarded<T>(prove: impl FnOnce() -> Result<T, ProvingError>) -> Result<T, Stri
         Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => Err(format!(
             "the prover stopped on an internal assertion: {}",
-            panic.downcast_ref::<String>().map(String::as_str).or(panic.downcast_ref::<&str>().copied()).unwrap_or("?")
+            proof::panic_message(panic.as_ref()).unwrap_or("?")
         )),
     }
 }

@@ -56,7 +56,7 @@ pub fn verify_file(path: &Path, opts: &VerifyOptions) -> VerifyReport {
         Ok(Ok(())) => report.is_success = true,
         Ok(Err(message)) => report.message = message,
         Err(panic) => {
-            let what = panic.downcast_ref::<String>().map(String::as_str).or(panic.downcast_ref::<&str>().copied());
+            let what = proof::panic_message(panic.as_ref());
             report.message =
                 format!("invalid: the proof could not be checked: {}", what.unwrap_or("internal assertion"));
         }

@@ -20,10 +20,6 @@ pub struct ImageArgs {
     /// order) here; execution/guest/openvm_init.rs is this file.
     #[arg(long)]
     write_init: Option<PathBuf>,
-    /// Proving-key cache for --write-vk: keys found there are used instead of generated, keys
-    /// generated are kept there [default: none].
-    #[arg(long)]
-    keys_dir: Option<PathBuf>,
 }
 
 pub fn run(args: ImageArgs) -> anyhow::Result<()> {
@@ -44,10 +40,7 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|e| e.to_string()),
     });
     let Some(out) = args.write_vk.as_ref() else {
-        anyhow::ensure!(
-            args.elf.is_none() && args.keys_dir.is_none(),
-            "--elf and --keys-dir need --write-vk: the image id comes with the key"
-        );
+        anyhow::ensure!(args.elf.is_none(), "--elf needs --write-vk: its image id comes with its key");
         println!("{}", serde_json::to_string_pretty(&pinned)?);
         return Ok(());
     };
@@ -55,7 +48,7 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
         Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         None => image::GUEST_ELF.to_vec(),
     };
-    let prover = ExecutionProver::with_elf(&ProverSettings::default().with_keys_dir(args.keys_dir.clone()), &elf)?;
+    let prover = ExecutionProver::with_elf(&ProverSettings::default(), &elf)?;
     let vk = prover.verifying_key()?;
     witness::file::write_atomic_with(out, |w| w.write_all(&vk))
         .with_context(|| format!("writing {}", out.display()))?;

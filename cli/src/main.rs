@@ -16,8 +16,7 @@ struct Cli {
     /// Only errors on stderr: no progress bar, no logs.
     #[arg(short, long, global = true)]
     quiet: bool,
-    /// More logs (-v debug; -vv trace, with dependencies' logs and every span's time as it
-    /// closes); RUST_LOG overrides the levels.
+    /// More logs (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
@@ -65,20 +64,12 @@ fn init_logs(quiet: bool, verbose: u8) {
         "warn"
     };
     let default = format!(
-        "{deps},prover_cmd={ours},witness={ours},circuit={ours},execution={ours},prover={ours},verifier={ours},serve={ours}"
+        "{deps},prover_cmd={ours},witness={ours},circuit={ours},execution={ours},prover={ours},verifier={ours}"
     );
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // At -vv each span's time is logged as it closes: OpenVM's spans then show where a proof's
-    // time goes (app proof, then each aggregation layer: leaf, internal_for_leaf, ...).
-    let span_events = if verbose >= 2 && !quiet {
-        tracing_subscriber::fmt::format::FmtSpan::CLOSE
-    } else {
-        tracing_subscriber::fmt::format::FmtSpan::NONE
-    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(span_events)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)

@@ -25,8 +25,7 @@ pub struct KeyArgs {
     /// Needed for state proofs only.
     #[arg(short = 'k', long = "params")]
     pub params: Option<PathBuf>,
-    /// Key cache directory: halo2 keys of state proofs, OpenVM proving keys of execution proofs
-    /// [default: $XDG_CACHE_HOME/eth-block-prover/keys, else ~/.cache/...].
+    /// Key cache directory [default: $XDG_CACHE_HOME/eth-block-prover/keys, else ~/.cache/...].
     #[arg(long)]
     pub keys_dir: Option<PathBuf>,
     /// Generate keys every time, cache nothing.
@@ -79,9 +78,7 @@ pub struct ProveArgs {
 
 impl ProveArgs {
     fn settings(&self) -> anyhow::Result<ProverSettings> {
-        Ok(ProverSettings::new(self.segment_memory, self.threads)
-            .map_err(anyhow::Error::msg)?
-            .with_keys_dir(self.keys.keys_dir()))
+        ProverSettings::new(self.segment_memory, self.threads).map_err(anyhow::Error::msg)
     }
 }
 

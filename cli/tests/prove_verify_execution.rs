@@ -52,10 +52,8 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
     assert_eq!(pinned["verifying_key_image_id"], image_id.as_str(), "the committed key is for the pinned image");
     assert_eq!(run["image_id"], image_id.as_str());
 
-    // The proof, on an explicit number of threads (the setting's own pool), keeping its proving
-    // keys.
+    // The proof, on an explicit number of threads (the setting's own pool).
     let proof_path = dir.path().join("proof.json");
-    let keys = dir.path().join("keys");
     ok(prover_cmd(&[
         "-q",
         "offline_prover",
@@ -63,24 +61,11 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
         "execution",
         "--threads",
         "2",
-        "--keys-dir",
-        s(&keys),
         "-w",
         s(&witness),
         "-p",
         s(&proof_path),
     ]));
-    let cached: Vec<_> = std::fs::read_dir(&keys).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(
-        cached.len() == 1 && cached[0].to_string_lossy().starts_with("execution-openvm-2.0.2-"),
-        "one proving-key file: {cached:?}"
-    );
-    // The cached keys are the committed verifying key's: the key made from them (no key
-    // generation) is byte for byte the committed one.
-    let vk = dir.path().join("from-cache.vk");
-    let out = ok(prover_cmd(&["execution_image", "--keys-dir", s(&keys), "--write-vk", s(&vk)]));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("proving keys from the cache"));
-    assert!(std::fs::read(&vk).unwrap() == execution::image::VERIFYING_KEY, "the cached keys give the committed key");
     let proof = read_json(&proof_path);
     assert_eq!((proof["kind"].as_str(), proof["version"].as_u64()), (Some("execution"), Some(2)));
     assert_eq!(proof["image_id"], image_id.as_str());

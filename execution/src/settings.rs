@@ -16,9 +16,6 @@ pub struct ProverSettings {
     pub segment_max_memory: usize,
     /// Threads that prove (None: one per core). Rayon's global pool, so one setting per process.
     pub threads: Option<usize>,
-    /// Where proving keys are kept between runs (None: generated for every proof). Not trusted:
-    /// a proof made with wrong keys does not verify, and every proof is verified before use.
-    pub keys_dir: Option<std::path::PathBuf>,
 }
 
 impl ProverSettings {
@@ -42,11 +39,6 @@ impl ProverSettings {
         settings.threads = threads;
         Ok(settings)
     }
-
-    /// These settings, keeping proving keys in `dir` (None: keeping none).
-    pub fn with_keys_dir(self, dir: Option<std::path::PathBuf>) -> Self {
-        Self { keys_dir: dir, ..self }
-    }
 }
 
 impl Default for ProverSettings {
@@ -55,7 +47,6 @@ impl Default for ProverSettings {
             log_stacked_height: Self::LOG_STACKED_HEIGHT,
             segment_max_memory: default_segment_memory(),
             threads: None,
-            keys_dir: None,
         }
     }
 }

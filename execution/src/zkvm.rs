@@ -21,9 +21,6 @@ use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyi
 
 use crate::{settings::ProverSettings, ExecutionError};
 
-mod key_cache;
-use key_cache::KeyCacheFile;
-
 /// Bytes of public values: the block commitment (224 bytes) and zeros up to the next power of two,
 /// which OpenVM requires.
 pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN.next_power_of_two();
@@ -51,11 +48,6 @@ pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
         .optimize()
 }
 
-/// The VM configuration and the app proof's STARK parameters.
-fn app_config(settings: &ProverSettings) -> AppConfig<SdkVmConfig> {
-    AppConfig::new(vm_config(settings), app_params_with_100_bits_security(settings.log_stacked_height))
-}
-
 /// The guest's `openvm_init.rs`: the code that registers the moduli and curve above with the VM
 /// (OpenVM generates it from the configuration; the guest includes it with `openvm::init!()`).
 pub fn init_file() -> String {
@@ -65,8 +57,6 @@ pub fn init_file() -> String {
 
 pub struct Zkvm {
     sdk: Sdk,
-    /// Where this run's proving keys are kept, unless they came from there.
-    keys_to_store: std::cell::RefCell<Option<KeyCacheFile>>,
 }
 
 struct StopAfterSegments;
@@ -86,32 +76,11 @@ pub struct Run {
 
 impl Zkvm {
     pub fn new(settings: &ProverSettings) -> Result<Self, ExecutionError> {
-        let config = app_config(settings);
-        let agg_params = AggregationSystemParams::default();
-        let cache = settings.keys_dir.as_deref().map(|dir| {
-            // The cache file is named without the segment size, which does not change the keys.
-            let keyed = ProverSettings { log_stacked_height: settings.log_stacked_height, ..Default::default() };
-            KeyCacheFile::new(dir, &app_config(&keyed), &agg_params)
-        });
-        let cached = cache.as_ref().and_then(|c| Some((c.path().display().to_string(), c.load(&config)?)));
-        let (sdk, keys_to_store) = match cached {
-            Some((file, (app_pk, agg_pk))) => {
-                tracing::info!(%file, "proving keys from the cache");
-                (Sdk::builder().app_pk(app_pk).agg_pk(agg_pk).build(), None)
-            }
-            None => (Sdk::builder().app_config(config).agg_params(agg_params).build(), cache),
-        };
-        let sdk = sdk.map_err(zkvm_error)?;
+        let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
+        let app_config = AppConfig::new(vm_config(settings), app_params);
+        let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error)?;
         use_threads(settings.threads)?;
-        Ok(Self { sdk, keys_to_store: std::cell::RefCell::new(keys_to_store) })
-    }
-
-    /// Caches the proving keys once they exist (after a proof or a verifying key), if they did
-    /// not come from the cache.
-    fn keep_keys(&self) {
-        if let Some(cache) = self.keys_to_store.borrow_mut().take() {
-            cache.store(&self.sdk);
-        }
+        Ok(Self { sdk })
     }
 
     /// Decodes and transpiles a guest ELF; a file that is not one is an error, not a panic.
@@ -144,7 +113,6 @@ impl Zkvm {
         }))
         .map_err(|panic| ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))))?;
         let (proof, _) = proved.map_err(guest_failed)?;
-        self.keep_keys();
         encode_proof(&proof)
     }
 
@@ -199,7 +167,6 @@ impl Zkvm {
     pub fn verifying_key(&self, program: &Program) -> Result<Vec<u8>, ExecutionError> {
         let prover = self.sdk.prover(program.0.clone()).map_err(zkvm_error)?;
         let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline: prover.generate_baseline() };
-        self.keep_keys();
         encode_vk(&vk)
     }
 }

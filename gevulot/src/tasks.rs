@@ -127,18 +127,16 @@ fn prove_state(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, String
     Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![proof_path] })
 }
 
-/// The execution proof: the pinned guest in the zkVM; no params (the verifying key is built into
-/// the verifier). `--params` is not read: an image's default arguments (a v1 ops config's `Args`)
-/// may carry it for the state proof, and a task cannot take a default back. `--keys-dir` is the
-/// proving-key cache, as for the state proof (an image's /keys if it has one); keys it cannot
-/// write there are only not cached. `--class` is the task's own choice, so it is refused.
+/// The execution proof: the pinned guest in the zkVM; no params or keys (the verifying key is
+/// built into the verifier). `--params` and `--keys-dir` are not read: an image's default
+/// arguments (a v1 ops config's `Args`) may carry them for the state proof, and a task cannot take
+/// a default back. `--class` is the task's own choice, so it is refused.
 fn prove_execution(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, String> {
     if args.class.is_some() {
         return Err("bad task arguments: --class is for --kind state".into());
     }
     let settings = ProverSettings::new(args.segment_memory, args.threads)
-        .map_err(|e| format!("bad task arguments: {e}"))?
-        .with_keys_dir(keys_dir(&args.keys_dir, ctx));
+        .map_err(|e| format!("bad task arguments: {e}"))?;
     let witness = ctx.input(&args.witness);
     let proof_path = ctx.output(&args.proof);
     let proof =

@@ -22,23 +22,14 @@ fn anvil_block(mixed: bool) -> anyhow::Result<WitnessFile> {
     captured(&anvil.url, number)
 }
 
-/// One anvil block proven for real: key generation (and caching the keys), the keys read back
-/// from the cache, proof (all segments, aggregated), verification.
+/// One anvil block proven for real: key generation, proof (all segments, aggregated), verification.
 pub fn prove_row(name: &str) -> anyhow::Result<()> {
     let w = anvil_block(name == "mixed")?;
-    let keys = tempfile::tempdir()?;
-    let settings = ProverSettings::default().with_keys_dir(Some(keys.path().to_owned()));
-    let prover = ExecutionProver::new(&settings)?;
+    let prover = ExecutionProver::new(&ProverSettings::default())?;
     let run = execution::execute_witness(&prover, &w)?;
     let t = Instant::now();
     prover.verifying_key()?;
     let keygen = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    ExecutionProver::new(&settings)?.verifying_key()?;
-    let from_cache = t.elapsed().as_secs_f64();
-    let cached_mib = std::fs::read_dir(keys.path())?.map(|e| Ok(e?.metadata()?.len())).sum::<std::io::Result<u64>>()?
-        as f64
-        / (1 << 20) as f64;
     let (input, _) = witness::execution::reexecute(&w)?;
     let t = Instant::now();
     let (proof, _) = prover.prove(&input)?;
@@ -47,14 +38,12 @@ pub fn prove_row(name: &str) -> anyhow::Result<()> {
     zkvm::verify(execution::image::VERIFYING_KEY, &proof)?;
     let verify_ms = t.elapsed().as_secs_f64() * 1000.0;
     println!(
-        "execution {name:<6} {:>2} tx {:>9} gas | {:>10} instructions {:>3} segments | keygen {:>6.1} s (cached {:.0} MiB, read back {:.1} s) | prove {:>7.1} s | verify {:>6.1} ms | proof {:>7} B | peak {:>6.0} MiB",
+        "execution {name:<6} {:>2} tx {:>9} gas | {:>10} instructions {:>3} segments | keygen {:>6.1} s | prove {:>7.1} s | verify {:>6.1} ms | proof {:>7} B | peak {:>6.0} MiB",
         run.commitment.transactions,
         run.commitment.gas_used,
         run.instructions,
         run.segments,
         keygen,
-        cached_mib,
-        from_cache,
         prove,
         verify_ms,
         proof.len(),

@@ -5,7 +5,9 @@
 # - QEMU (qemu-system-x86) and cpio from apt, for the VM image tests;
 # - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh);
 # - Debian's rustc-web, cargo-web and rust-web-src, which build the execution proof's zkVM guest
-#   (scripts/build-guest.sh; the test guest_rebuild rebuilds it).
+#   (scripts/build-guest.sh; the test guest_rebuild rebuilds it);
+# - Debian's postgresql (a server the serve tests start in a temporary directory) and chromium
+#   with chromium-driver (the explorer page's browser test).
 # With the argument `anvil`, only anvil.
 set -euo pipefail
 # Under pipefail, `cmd | head -1` (or grep -q / -m1) fails when cmd is still writing as head exits
@@ -46,6 +48,9 @@ command -v xz >/dev/null || missing+=(xz-utils)
 # The guest's pinned image id is for this compiler version (scripts/build-guest.sh checks it).
 /usr/bin/rustc --version 2>/dev/null | grep '^rustc 1\.96\.0 ' >/dev/null || missing+=(rustc-web cargo-web)
 [ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || { echo "please install: ${missing[*]}" >&2; exit 1; }
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)

@@ -3,6 +3,7 @@
 mod execution_cmd;
 mod params_cmd;
 mod prove_cmds;
+mod serve_cmd;
 mod verify_cmd;
 mod witness_cmds;
 
@@ -16,7 +17,8 @@ struct Cli {
     /// Only errors on stderr: no progress bar, no logs.
     #[arg(short, long, global = true)]
     quiet: bool,
-    /// More logs (-v debug, -vv trace); RUST_LOG overrides.
+    /// More logs (-v debug; -vv trace, with dependencies' logs and every span's time as it
+    /// closes); RUST_LOG overrides the levels.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
@@ -46,6 +48,13 @@ enum Command {
     /// The execution proof's guest image: its pinned id, or the id and verifying key of a build.
     #[command(name = "execution_image")]
     ExecutionImage(execution_cmd::ImageArgs),
+    /// Follow a chain: capture and prove every block, verify every proof, keep them in a
+    /// database behind an HTTP API, an explorer page and Prometheus metrics.
+    #[command(name = "serve")]
+    Serve(serve_cmd::ServeArgs),
+    /// Prove jobs from a shared database (the Postgres that a `serve` writes to).
+    #[command(name = "worker")]
+    Worker(serve_cmd::WorkerArgs),
 }
 
 /// Our crates log at the chosen level; dependencies (halo2, axiom-eth: chatty at info) only warn.
@@ -64,12 +73,20 @@ fn init_logs(quiet: bool, verbose: u8) {
         "warn"
     };
     let default = format!(
-        "{deps},prover_cmd={ours},witness={ours},circuit={ours},execution={ours},prover={ours},verifier={ours}"
+        "{deps},prover_cmd={ours},witness={ours},circuit={ours},execution={ours},prover={ours},verifier={ours},serve={ours}"
     );
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // At -vv each span's time is logged as it closes: OpenVM's spans then show where a proof's
+    // time goes (app proof, then each aggregation layer: leaf, internal_for_leaf, ...).
+    let span_events = if verbose >= 2 && !quiet {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(span_events)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
@@ -86,6 +103,8 @@ fn main() -> ExitCode {
         Command::LegacyProver(args) => prove_cmds::legacy(args, cli.quiet),
         Command::Params(args) => params_cmd::run(args),
         Command::ExecutionImage(args) => execution_cmd::run(args),
+        Command::Serve(args) => serve_cmd::serve(args),
+        Command::Worker(args) => serve_cmd::worker(args),
         Command::Verifier(args) => match verify_cmd::verify(args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

@@ -152,10 +152,16 @@ pub trait KindFile: Serialize + DeserializeOwned {
 /// Pretty JSON with a final newline, written to a temporary file and renamed into place: never
 /// half a proof.
 pub fn write_json<T: Serialize>(value: &T, path: &Path) -> Result<(), EnvelopeError> {
-    let mut out = serde_json::to_vec_pretty(value).expect("proof files always serialize");
-    out.push(b'\n');
+    let out = to_json_bytes(value);
     witness::file::write_atomic_with(path, |w| w.write_all(&out))
         .map_err(|source| EnvelopeError::Io { path: path.display().to_string(), source })
+}
+
+/// A proof file's bytes, as `write_json` writes them (a service stores and serves these).
+pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(value).expect("proof files always serialize");
+    out.push(b'\n');
+    out
 }
 
 /// What a caught panic said, when it said it with a string (`panic!` with or without format

@@ -8,5 +8,5 @@ mod progress;
 mod prove;
 
 pub use execution::{prove_execution, prove_execution_file};
-pub use progress::ProveProgress;
+pub use progress::{PhaseObserver, ProveProgress};
 pub use prove::{prove_witness, prove_witness_file, ProveError, ProveOptions};

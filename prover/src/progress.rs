@@ -1,10 +1,16 @@
 //! Progress of proving on stderr: one step per circuit proof (hidden with `-q`, when stderr is not
-//! a terminal, and in the VM).
+//! a terminal, and in the VM); or, for a service, each phase handed to an observer.
+
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Told each phase as it starts ("chunk 2/5: keccak", "proving 1 segment(s), aggregating").
+pub type PhaseObserver = Arc<dyn Fn(&str) + Send + Sync>;
+
 pub struct ProveProgress {
     bar: ProgressBar,
+    observer: Option<PhaseObserver>,
 }
 
 impl ProveProgress {
@@ -16,15 +22,25 @@ impl ProveProgress {
                 .expect("valid template")
                 .progress_chars("=> "),
         );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        Self { bar }
+        if visible {
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+        Self { bar, observer: None }
     }
 
     pub fn hidden() -> Self {
         Self::new(false)
     }
 
+    /// No display; each phase goes to `observer`.
+    pub fn observed(observer: PhaseObserver) -> Self {
+        Self { observer: Some(observer), ..Self::hidden() }
+    }
+
     pub fn phase(&self, what: &str) {
+        if let Some(observer) = &self.observer {
+            observer(what);
+        }
         self.bar.set_message(what.to_string());
     }
 

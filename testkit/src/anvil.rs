@@ -31,6 +31,11 @@ pub struct Anvil {
 impl Anvil {
     /// Starts anvil; `hardfork` None means anvil's default (post-Pectra headers).
     pub fn start(hardfork: Option<&str>) -> anyhow::Result<Anvil> {
+        Self::start_with(hardfork, &[])
+    }
+
+    /// Starts anvil with more arguments of its own.
+    pub fn start_with(hardfork: Option<&str>, extra: &[&str]) -> anyhow::Result<Anvil> {
         let port = free_port()?;
         let bin = anvil_binary();
         let mut cmd = Command::new(&bin);
@@ -38,6 +43,7 @@ impl Anvil {
         if let Some(fork) = hardfork {
             cmd.args(["--hardfork", fork]);
         }
+        cmd.args(extra);
         let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -4,12 +4,14 @@
 
 pub mod anvil;
 pub mod blocks;
+pub mod browser;
 pub mod consensus;
 pub mod fault;
 pub mod fixtures;
 pub mod geth;
 pub mod geth_blocks;
 pub mod http;
+pub mod postgres;
 pub mod replay;
 
 /// The workspace root (this crate sits one level below it).

@@ -10,6 +10,8 @@ use std::{
 
 use serde_json::Value;
 
+pub mod serve;
+
 pub fn prover_cmd(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_prover_cmd")).args(args).output().unwrap()
 }

@@ -1,0 +1,207 @@
+//! `serve` (follow a chain, prove, verify, store, serve over HTTP) and `worker` (prove jobs from a
+//! shared database on another machine).
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use circuit::{params, CapacityClass, ClassName};
+use clap::Args;
+use execution::ProverSettings;
+use proof::ProofKind;
+use prover::ProveOptions;
+use serve::{FollowConfig, Order, ProveSetup, WorkerConfig};
+use verifier::VerifyOptions;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// JSON-RPC endpoint of the node to follow (eth and debug namespaces, as witness_capture).
+    #[arg(short, long)]
+    rpc: String,
+    #[command(flatten)]
+    db: DbArgs,
+    /// The first block to capture when the database is empty [default: the node's head].
+    #[arg(long)]
+    from: Option<u64>,
+    /// Prove every Nth block (by number); the others are captured and listed as skipped.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    every: u64,
+    /// Address of the HTTP API and the explorer page (port 0: any free port; the address is
+    /// printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// How often the node is asked for its head (milliseconds).
+    #[arg(long, default_value_t = 1000)]
+    poll_ms: u64,
+    #[command(flatten)]
+    work: WorkArgs,
+}
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    work: WorkArgs,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// The database: a postgres:// URL, or an SQLite file [default: serve.sqlite in the data
+    /// directory].
+    #[arg(long)]
+    db: Option<String>,
+    /// Where the SQLite database, generated params and keys live [default:
+    /// $XDG_DATA_HOME/eth-block-prover, else ~/.local/share/eth-block-prover].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct WorkArgs {
+    /// Proof kind: execution (zkVM) or state (KZG; INSECURE development params are generated in
+    /// the data directory unless --params is given).
+    #[arg(long = "proof", value_name = "KIND", default_value = "execution")]
+    kind: ProofKind,
+    /// Proving workers in this process (0: none; workers elsewhere take the jobs).
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Which queued block a worker takes first.
+    #[arg(long, value_enum, default_value_t = Order::Oldest)]
+    order: Order,
+    /// State proofs: KZG params, a file or a directory of kzg_bn254_{k}.srs files.
+    #[arg(short = 'k', long)]
+    params: Option<PathBuf>,
+    /// State proofs: the circuit class [default: the cheapest that fits each block].
+    #[arg(long)]
+    class: Option<ClassName>,
+    /// Execution proofs: segment memory (GiB), as offline_prover.
+    #[arg(long, value_name = "GIB")]
+    segment_memory: Option<f64>,
+    /// Execution proofs: proving threads [default: one per core].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// How long a worker's claim on a job holds without renewal (seconds); a dead worker's job
+    /// is taken again after this.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..))]
+    lease_secs: u64,
+}
+
+fn data_dir(args: &DbArgs) -> anyhow::Result<PathBuf> {
+    let dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .context("no data directory: give --data-dir")?
+            .join("eth-block-prover"),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn db_url(args: &DbArgs, data: &std::path::Path) -> String {
+    args.db.clone().unwrap_or_else(|| data.join("serve.sqlite").display().to_string())
+}
+
+/// The prover setup, the verifier's options and whether the params are the insecure dev ones.
+fn setup(work: &WorkArgs, data: &std::path::Path) -> anyhow::Result<(ProveSetup, VerifyOptions, bool)> {
+    let keys_dir = Some(data.join("keys"));
+    match work.kind {
+        ProofKind::Execution => {
+            anyhow::ensure!(
+                work.params.is_none() && work.class.is_none(),
+                "--params and --class are for --proof state"
+            );
+            let settings = ProverSettings::new(work.segment_memory, work.threads).map_err(anyhow::Error::msg)?;
+            Ok((ProveSetup::Execution(settings), VerifyOptions { params: None, keys_dir, witness: None }, false))
+        }
+        ProofKind::State => {
+            anyhow::ensure!(
+                work.segment_memory.is_none() && work.threads.is_none(),
+                "--segment-memory and --threads are for --proof execution"
+            );
+            let (params, insecure) = match &work.params {
+                Some(p) => (p.clone(), false),
+                None => (insecure_dev_params(data, work.class)?, true),
+            };
+            let opts = ProveOptions { params: params.clone(), keys_dir: keys_dir.clone(), class: work.class };
+            Ok((ProveSetup::State(opts), VerifyOptions { params: Some(params), keys_dir, witness: None }, insecure))
+        }
+    }
+}
+
+/// INSECURE development params for the class (or the largest class), generated once into the
+/// data directory.
+fn insecure_dev_params(data: &std::path::Path, class: Option<ClassName>) -> anyhow::Result<PathBuf> {
+    let k = class.map(|c| CapacityClass::named(c).k).unwrap_or(CapacityClass::SMALL.k);
+    let dir = data.join("insecure-dev-params");
+    let path = dir.join(params::dev_file_name(k));
+    if !path.exists() {
+        tracing::warn!(
+            "generating INSECURE development params (k = {k}) into {}: anyone can forge proofs \
+             against them; every page and answer says so",
+            dir.display()
+        );
+        std::fs::create_dir_all(&dir)?;
+        params::write(&params::generate_insecure_dev(k), &path)?;
+    }
+    Ok(dir)
+}
+
+fn workers(work: &WorkArgs, setup: &ProveSetup) -> Vec<WorkerConfig> {
+    (0..work.workers)
+        .map(|i| WorkerConfig {
+            id: serve::work::default_worker_id(i),
+            setup: setup.clone(),
+            order: work.order,
+            lease: Duration::from_secs(work.lease_secs),
+            idle_poll: Duration::from_millis(500),
+        })
+        .collect()
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping");
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let data = data_dir(&args.db)?;
+    let (setup, verify, insecure_dev_params) = setup(&args.work, &data)?;
+    let config = serve::ServeConfig {
+        db: db_url(&args.db, &data),
+        listen: args.listen,
+        follow: FollowConfig {
+            rpc_url: args.rpc,
+            from: args.from,
+            every: args.every,
+            kind: setup.kind(),
+            poll: Duration::from_millis(args.poll_ms.max(50)),
+            max_reorg_depth: 64,
+        },
+        workers: workers(&args.work, &setup),
+        verify,
+        insecure_dev_params,
+    };
+    runtime()?.block_on(serve::serve(config, shutdown_signal()))
+}
+
+pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.work.workers > 0, "--workers must be at least 1 for a worker process");
+    let data = data_dir(&args.db)?;
+    let (setup, _, _) = setup(&args.work, &data)?;
+    let db = db_url(&args.db, &data);
+    runtime()?.block_on(serve::work(&db, workers(&args.work, &setup), shutdown_signal()))
+}

@@ -1,0 +1,118 @@
+//! A `prover_cmd serve` child process for the serve tests, and its HTTP API.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+pub struct Serve {
+    child: Child,
+    pub url: String,
+}
+
+impl Serve {
+    /// Starts `prover_cmd serve` with these arguments (plus `--listen 127.0.0.1:0`) and waits for
+    /// the address it prints.
+    pub fn start(args: &[&str], data_dir: &Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url =
+            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("serve printed {line:?}")).to_string();
+        Serve { child, url }
+    }
+
+    /// GET, the status and the JSON answer (Null when the body is not JSON).
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        answer(ureq::get(format!("{}{path}", self.url)).config().http_status_as_error(false).build().call())
+    }
+
+    pub fn get_text(&self, path: &str) -> String {
+        let mut r = ureq::get(format!("{}{path}", self.url)).call().unwrap();
+        r.body_mut().read_to_string().unwrap()
+    }
+
+    pub fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let mut r = ureq::get(format!("{}{path}", self.url)).call().unwrap();
+        r.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap()
+    }
+
+    pub fn post(&self, path: &str, body: &[u8]) -> (u16, Value) {
+        answer(ureq::post(format!("{}{path}", self.url)).config().http_status_as_error(false).build().send(body))
+    }
+
+    /// The block rows of `GET /blocks?from=0&limit=1000`.
+    pub fn blocks(&self) -> Vec<Value> {
+        let (code, list) = self.get("/blocks?from=0&limit=1000");
+        assert_eq!(code, 200, "{list}");
+        list["blocks"].as_array().unwrap().clone()
+    }
+
+    /// Waits until `done` holds for the block list, or panics after `limit`.
+    pub fn wait_for(&self, what: &str, limit: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let blocks = self.blocks();
+            if done(&blocks) {
+                return blocks;
+            }
+            assert!(Instant::now() < deadline, "not within {limit:?}: {what}; blocks: {blocks:#?}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// A metric's value from `/metrics` (the first sample whose name and labels start so).
+    pub fn metric(&self, sample: &str) -> Option<f64> {
+        self.get_text("/metrics")
+            .lines()
+            .find(|l| l.starts_with(sample) && l[sample.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+    }
+
+    /// SIGKILL: no chance to clean up, as a crash or an OOM kill.
+    pub fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, and the exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut response = result.unwrap();
+    let code = response.status().as_u16();
+    let text = response.body_mut().with_config().limit(1 << 30).read_to_string().unwrap_or_default();
+    (code, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The rows of followed (canonical) blocks, by number.
+pub fn canonical(blocks: &[Value]) -> Vec<&Value> {
+    blocks.iter().filter(|b| b["canonical"] == true).collect()
+}
+
+pub fn status_of(blocks: &[Value], number: u64) -> Option<String> {
+    canonical(blocks).into_iter().find(|b| b["number"] == number).map(|b| b["status"].as_str().unwrap().to_string())
+}

@@ -1,0 +1,115 @@
+//! `prover_cmd serve`'s HTTP API on bad input, and `/verify` on a real execution proof: a real
+//! anvil followed, no worker (nothing is proven here; serve_follow.rs proves).
+
+mod common;
+
+use std::time::Duration;
+
+use common::serve::{canonical, Serve};
+use serde_json::Value;
+use testkit::anvil::Anvil;
+
+fn fixture_proof() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../gevulot/tests/fixtures/execution/proof.json")).unwrap()
+}
+
+#[test]
+fn the_api_answers_bad_input_with_4xx_json_and_verifies_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let anvil = Anvil::start(Some("shanghai")).unwrap();
+    // One second between blocks' timestamps (blocks mined in the same second do not check).
+    anvil.rpc("anvil_setBlockTimestampInterval", serde_json::json!([1])).unwrap();
+    for _ in 0..4 {
+        anvil.rpc("evm_mine", serde_json::json!([])).unwrap();
+    }
+    // From block 2: anvil's proofs against its genesis state do not check (capture_anvil.rs).
+    let serve = Serve::start(&["-r", &anvil.url, "--from", "2", "--workers", "0", "--poll-ms", "200"], dir.path());
+
+    // The follower captures what is there; with no worker the jobs wait, visibly.
+    let blocks = serve.wait_for("blocks 2..=4 captured", Duration::from_secs(60), |b| canonical(b).len() >= 3);
+    assert!(blocks.iter().all(|b| b["status"] == "queued" && b["kind"] == "execution"), "{blocks:#?}");
+    assert!(serve.metric("prover_queue_depth").unwrap() >= 3.0);
+    assert!(serve.metric("prover_blocks_captured_total").unwrap() >= 3.0);
+    let (code, health) = serve.get("/healthz");
+    assert_eq!((code, health["ok"].as_bool()), (200, Some(true)), "{health}");
+    assert!(health["node"]["node_head"].as_u64().unwrap() >= 4);
+
+    // A block, its witness, no proof yet.
+    let (code, one) = serve.get("/blocks/2");
+    assert_eq!(code, 200, "{one}");
+    assert_eq!(one["block"]["number"], 2);
+    let witness: Value = serde_json::from_slice(&serve.get_bytes("/blocks/2/witness")).unwrap();
+    assert_eq!(
+        (witness["block_number"].as_u64(), witness["block_hash"].clone()),
+        (Some(2), one["block"]["hash"].clone())
+    );
+    let (code, err) = serve.get("/blocks/2/proof");
+    assert_eq!(code, 404);
+    assert!(err["error"].as_str().unwrap().contains("no verified proof"), "{err}");
+
+    // Bad input: 4xx with a JSON error.
+    for (path, want) in [
+        ("/blocks/99999", 404),
+        ("/blocks/abc", 400),
+        ("/blocks/-1/proof", 400),
+        ("/blocks?limit=0", 400),
+        ("/blocks?limit=100000", 400),
+        ("/blocks?from=xyz", 400),
+        ("/no/such/thing", 404),
+    ] {
+        let (code, err) = serve.get(path);
+        assert_eq!(code, want, "{path}: {err}");
+        assert!(err["error"].is_string(), "{path}: {err}");
+    }
+
+    // /verify: a real execution proof verifies; the same with a flipped proof byte does not
+    // (200, the report says why); garbage and oversized uploads are 4xx.
+    let proof = fixture_proof();
+    let (code, report) = serve.post("/verify", &proof);
+    assert_eq!((code, report["is_success"].as_bool()), (200, Some(true)), "{report}");
+    assert_eq!(report["kind"], "execution");
+    let mut tampered: Value = serde_json::from_slice(&proof).unwrap();
+    let hex = tampered["proof"].as_str().unwrap().to_string();
+    tampered["proof"] = common::hex_flip(&hex, hex.len() / 2).into();
+    let (code, report) = serve.post("/verify", &serde_json::to_vec(&tampered).unwrap());
+    assert_eq!((code, report["is_success"].as_bool()), (200, Some(false)), "{report}");
+    assert!(report["message"].as_str().unwrap().contains("does not verify"), "{report}");
+    // Verified against a stored block's witness: this proof is of another chain's block 2.
+    let (code, report) = serve.post("/verify?block=2", &proof);
+    assert_eq!((code, report["is_success"].as_bool()), (200, Some(false)), "{report}");
+    let (code, err) = serve.post("/verify?block=99999", &proof);
+    assert_eq!(code, 404, "{err}");
+    for garbage in [&b""[..], b"not json", b"{\"format\": \"something else\"}", &[0xff; 1000]] {
+        let (code, err) = serve.post("/verify", garbage);
+        assert_eq!(code, 400, "{err}");
+        assert!(err["error"].is_string(), "{err}");
+    }
+    let (code, err) = serve.post("/verify", &vec![b' '; 65 << 20]);
+    assert_eq!(code, 413, "{err}");
+    assert!(err["error"].is_string(), "{err}");
+
+    // The Grafana dashboard in the repository reads only metrics that exist.
+    let metrics = serve.get_text("/metrics");
+    let dashboard: Value = serde_json::from_slice(
+        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../ops-config/grafana/serve-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for name in
+                expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("prover_"))
+            {
+                assert!(
+                    metrics.lines().any(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{'])),
+                    "the dashboard reads {name}, which /metrics does not have:\n{metrics}"
+                );
+            }
+        }
+    }
+
+    // Still serving after all of it; SIGTERM ends it cleanly.
+    assert_eq!(serve.get("/healthz").0, 200);
+    assert!(serve.get_text("/").contains("Proven blocks"));
+    assert!(serve.stop().success());
+}

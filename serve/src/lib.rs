@@ -1,0 +1,110 @@
+//! `prover_cmd serve` and `prover_cmd worker`: follow a chain, prove every block, keep only
+//! verified proofs in a database (SQLite or Postgres) behind an HTTP API, an explorer page and
+//! Prometheus metrics.
+//!
+//! The database is the only shared state: the follower writes blocks and jobs, workers (here or
+//! on other machines) claim jobs and hand in proofs, the judge verifies them, the API reads. So
+//! a process killed at any moment loses nothing but the work in flight, which is done again.
+
+pub mod api;
+pub mod follow;
+pub mod jobs;
+pub mod judge;
+pub mod metrics;
+pub mod store;
+pub mod work;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use tokio::sync::{watch, Semaphore};
+use verifier::VerifyOptions;
+
+pub use follow::FollowConfig;
+pub use jobs::Order;
+pub use store::Store;
+pub use work::{ProveSetup, WorkerConfig};
+
+/// Unix time in milliseconds (the database's clock is the processes' clocks).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+pub struct ServeConfig {
+    pub db: String,
+    pub listen: SocketAddr,
+    pub follow: FollowConfig,
+    /// One config per worker this process runs (none: only follow, verify and serve).
+    pub workers: Vec<WorkerConfig>,
+    pub verify: VerifyOptions,
+    pub insecure_dev_params: bool,
+}
+
+/// Runs the server until `shutdown` resolves (Ctrl-C, SIGTERM). Prints the address it listens on.
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = Store::open(&config.db).await?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let status = follow::SharedStatus::default();
+    let (stop_tx, stop) = watch::channel(false);
+    let kind = config.follow.kind;
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, db = %config.db, kind, "serving");
+    // The one line a script waits for (the port may have been 0).
+    println!("listening on http://{address}");
+
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(follow::run_follower(store.clone(), config.follow, metrics.clone(), status.clone(), stop.clone()));
+    tasks.spawn(judge::run_judge(store.clone(), config.verify.clone(), metrics.clone(), stop.clone()));
+    for worker in config.workers {
+        tasks.spawn(work::run_worker(store.clone(), worker, metrics.clone(), stop.clone()));
+    }
+    let state = Arc::new(api::ApiState {
+        store,
+        metrics,
+        follow: status,
+        verify: config.verify,
+        verifying: Semaphore::new(2),
+        insecure_dev_params: config.insecure_dev_params,
+        kind,
+    });
+    let mut stop_api = stop.clone();
+    axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown => {}
+                _ = stop_api.changed() => {}
+            }
+        })
+        .await?;
+    let _ = stop_tx.send(true);
+    // Workers in the middle of a proof are not waited for: their leases run out and the jobs are
+    // taken again.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
+    Ok(())
+}
+
+/// Runs workers only, against a shared database, until `shutdown` resolves.
+pub async fn work(
+    db: &str,
+    workers: Vec<WorkerConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = Store::open(db).await?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let (stop_tx, stop) = watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in workers {
+        tracing::info!(worker = %worker.id, kind = worker.setup.kind(), "worker started");
+        tasks.spawn(work::run_worker(store.clone(), worker, metrics.clone(), stop.clone()));
+    }
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Prometheus metrics (`GET /metrics`, OpenMetrics text). Events of this process are counters
+//! and histograms; the state of the queue is read from the database at each scrape, so it is
+//! right after a restart and counts the work of workers on other machines too.
+
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+
+use crate::store::Counts;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabel {
+    pub status: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub blocks_seen: Counter,
+    pub blocks_captured: Counter,
+    pub blocks_orphaned: Counter,
+    pub proofs_verified: Counter,
+    pub proofs_rejected: Counter,
+    pub rpc_errors: Counter,
+    pub capture_seconds: Histogram,
+    pub prove_seconds: Histogram,
+    pub verify_seconds: Histogram,
+    jobs: Family<StatusLabel, Gauge>,
+    stored_blocks: Gauge,
+    stored_orphaned: Gauge,
+    queue_depth: Gauge,
+}
+
+/// Buckets from 50 ms to about 14 h: a capture takes seconds, a proof minutes to hours.
+fn seconds_buckets() -> impl Iterator<Item = f64> {
+    prometheus_client::metrics::histogram::exponential_buckets(0.05, 2.5, 16)
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut m = Self {
+            blocks_seen: Counter::default(),
+            blocks_captured: Counter::default(),
+            blocks_orphaned: Counter::default(),
+            proofs_verified: Counter::default(),
+            proofs_rejected: Counter::default(),
+            rpc_errors: Counter::default(),
+            capture_seconds: Histogram::new(seconds_buckets()),
+            prove_seconds: Histogram::new(seconds_buckets()),
+            verify_seconds: Histogram::new(seconds_buckets()),
+            jobs: Family::default(),
+            stored_blocks: Gauge::default(),
+            stored_orphaned: Gauge::default(),
+            queue_depth: Gauge::default(),
+            registry: Registry::with_prefix("prover"),
+        };
+        m.registry.register("blocks_seen", "Block heights this process saw on the node", m.blocks_seen.clone());
+        m.registry.register(
+            "blocks_captured",
+            "Witnesses this process captured and checked",
+            m.blocks_captured.clone(),
+        );
+        m.registry.register(
+            "blocks_orphaned",
+            "Blocks this process saw leave the chain in a reorg",
+            m.blocks_orphaned.clone(),
+        );
+        m.registry.register("proofs_verified", "Proofs this process verified and accepted", m.proofs_verified.clone());
+        m.registry.register(
+            "proofs_rejected",
+            "Proofs this process refused (they did not verify)",
+            m.proofs_rejected.clone(),
+        );
+        m.registry.register("rpc_errors", "Failed calls to the followed node", m.rpc_errors.clone());
+        m.registry.register(
+            "capture_seconds",
+            "Time to capture and check a block's witness",
+            m.capture_seconds.clone(),
+        );
+        m.registry.register("prove_seconds", "Time to prove a block (this process's workers)", m.prove_seconds.clone());
+        m.registry.register("verify_seconds", "Time to verify a submitted proof", m.verify_seconds.clone());
+        m.registry.register("jobs", "Proving jobs in the database, by status", m.jobs.clone());
+        m.registry.register("stored_blocks", "Blocks in the database", m.stored_blocks.clone());
+        m.registry.register(
+            "stored_orphaned_blocks",
+            "Blocks in the database off the followed chain",
+            m.stored_orphaned.clone(),
+        );
+        m.registry.register("queue_depth", "Jobs waiting for a worker", m.queue_depth.clone());
+        m
+    }
+}
+
+impl Metrics {
+    /// The metrics as Prometheus scrapes them, the database's counts included.
+    pub fn render(&self, counts: &Counts) -> String {
+        for (status, n) in [
+            ("queued", counts.queued),
+            ("proving", counts.proving),
+            ("submitted", counts.submitted),
+            ("proven", counts.proven),
+            ("failed", counts.failed),
+            ("skipped", counts.skipped),
+        ] {
+            self.jobs.get_or_create(&StatusLabel { status: status.into() }).set(n as i64);
+        }
+        self.stored_blocks.set(counts.blocks as i64);
+        self.stored_orphaned.set(counts.orphaned as i64);
+        self.queue_depth.set(counts.queued as i64);
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -7,9 +7,9 @@ use axum::{
     body::Bytes,
     extract::{
         rejection::{BytesRejection, QueryRejection},
-        DefaultBodyLimit, Path, Query, State,
+        DefaultBodyLimit, FromRequestParts, Path, Query, State,
     },
-    http::{header, StatusCode},
+    http::{header, request::Parts, StatusCode},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -19,7 +19,12 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use verifier::VerifyOptions;
 
-use crate::{follow::SharedStatus, judge::verify_bytes, metrics::Metrics, store::Store};
+use crate::{
+    follow::SharedStatus,
+    judge::verify_bytes,
+    metrics::Metrics,
+    store::{Store, StoreError},
+};
 
 /// The largest proof file `/verify` takes (a mainnet state proof is a few MB).
 pub const MAX_UPLOAD: usize = 64 << 20;
@@ -64,9 +69,18 @@ fn internal(e: impl std::fmt::Display) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, e)
 }
 
-/// A block number from the path: a decimal number, else 400.
-fn block_number(raw: &str) -> Result<u64, Response> {
-    raw.parse().map_err(|_| error(StatusCode::BAD_REQUEST, format!("not a block number: {raw:?}")))
+/// A block number from the path: a decimal number, else 400 with a JSON error.
+struct BlockNumber(u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for BlockNumber {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))?;
+        raw.parse().map(BlockNumber).map_err(|_| error(StatusCode::BAD_REQUEST, format!("not a block number: {raw:?}")))
+    }
 }
 
 async fn page() -> Html<&'static str> {
@@ -121,11 +135,7 @@ async fn blocks(State(s): Shared, query: Result<Query<ListQuery>, QueryRejection
     }
 }
 
-async fn block(State(s): Shared, Path(raw): Path<String>) -> Response {
-    let number = match block_number(&raw) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+async fn block(State(s): Shared, BlockNumber(number): BlockNumber) -> Response {
     match s.store.blocks_at(number).await {
         Ok(rows) if rows.is_empty() => error(StatusCode::NOT_FOUND, format!("block {number} is not stored")),
         Ok(mut rows) => {
@@ -137,26 +147,19 @@ async fn block(State(s): Shared, Path(raw): Path<String>) -> Response {
     }
 }
 
-async fn block_proof(State(s): Shared, Path(raw): Path<String>) -> Response {
-    let number = match block_number(&raw) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    match s.store.proof(number).await {
-        Ok(Some(bytes)) => json_file(bytes),
-        Ok(None) => error(StatusCode::NOT_FOUND, format!("block {number} has no verified proof")),
-        Err(e) => internal(e),
-    }
+async fn block_proof(State(s): Shared, BlockNumber(number): BlockNumber) -> Response {
+    stored_file(s.store.proof(number).await, || format!("block {number} has no verified proof"))
 }
 
-async fn block_witness(State(s): Shared, Path(raw): Path<String>) -> Response {
-    let number = match block_number(&raw) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    match s.store.witness(number).await {
+async fn block_witness(State(s): Shared, BlockNumber(number): BlockNumber) -> Response {
+    stored_file(s.store.witness(number).await, || format!("block {number} is not stored"))
+}
+
+/// A stored file as the answer, or 404 saying what is missing.
+fn stored_file(found: Result<Option<Vec<u8>>, StoreError>, missing: impl FnOnce() -> String) -> Response {
+    match found {
         Ok(Some(bytes)) => json_file(bytes),
-        Ok(None) => error(StatusCode::NOT_FOUND, format!("block {number} is not stored")),
+        Ok(None) => error(StatusCode::NOT_FOUND, missing()),
         Err(e) => internal(e),
     }
 }

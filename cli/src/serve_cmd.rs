@@ -160,8 +160,13 @@ fn workers(work: &WorkArgs, setup: &ProveSetup) -> Vec<WorkerConfig> {
         .collect()
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+/// Runs `work` on a new runtime. A proof still running on a blocking thread when it returns is
+/// abandoned, not waited for: its lease runs out and the job is taken again.
+fn run_until_stopped(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = runtime.block_on(work);
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 /// Ctrl-C or SIGTERM.
@@ -195,7 +200,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         verify,
         insecure_dev_params,
     };
-    runtime()?.block_on(serve::serve(config, shutdown_signal()))
+    run_until_stopped(serve::serve(config, shutdown_signal()))
 }
 
 pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
@@ -203,5 +208,5 @@ pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let data = data_dir(&args.db)?;
     let (setup, _, _) = setup(&args.work, &data)?;
     let db = db_url(&args.db, &data);
-    runtime()?.block_on(serve::work(&db, workers(&args.work, &setup), shutdown_signal()))
+    run_until_stopped(serve::work(&db, workers(&args.work, &setup), shutdown_signal()))
 }

@@ -129,7 +129,12 @@ fn serve_follows_proves_survives_kill_9_follows_a_reorg_and_refuses_a_tampered_p
     let numbers: Vec<u64> = canonical(&blocks).iter().map(|b| b["number"].as_u64().unwrap()).collect();
     let expected: Vec<u64> = (first..first + numbers.len() as u64).collect();
     assert_eq!(numbers, expected);
+    // SIGTERM ends it promptly even in the middle of a proof (the job's lease runs out and it is
+    // taken again by the next start).
+    serve.wait_for("a job being proven", 2 * MINUTES, |b| !numbers_with(b, "proving").is_empty());
+    let stopping = std::time::Instant::now();
     assert!(serve.stop().success());
+    assert!(stopping.elapsed() < Duration::from_secs(15), "stopped in {:?}", stopping.elapsed());
 }
 
 /// `n` threads at once, each reading the block list, one block and the metrics.

@@ -77,10 +77,7 @@ pub async fn run_follower(
                 wait = (wait * 2).min(Duration::from_secs(30));
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => {}
-        }
+        crate::pause(wait, &mut stop).await;
     }
 }
 

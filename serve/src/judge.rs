@@ -3,7 +3,7 @@
 //! of exactly that witness. Workers are not trusted; a proof that fails is recorded as failed,
 //! with the verifier's report.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use tokio::sync::watch;
 use verifier::{VerifyOptions, VerifyReport};
@@ -26,7 +26,7 @@ pub fn verify_bytes(proof: &[u8], witness: Option<&[u8]>, opts: &VerifyOptions) 
     };
     let opts = VerifyOptions { witness: witness_path, ..opts.clone() };
     let mut report = verifier::verify_file(&proof_path, &opts);
-    report.proof_file = Path::new("proof.json").display().to_string();
+    report.proof_file = "proof.json".into();
     Ok(report)
 }
 
@@ -41,10 +41,7 @@ pub async fn run_judge(store: Store, opts: VerifyOptions, metrics: Arc<Metrics>,
             }
         };
         let Some(submitted) = next else {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                _ = stop.changed() => {}
-            }
+            crate::pause(Duration::from_millis(500), &mut stop).await;
             continue;
         };
         let started = std::time::Instant::now();

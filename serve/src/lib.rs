@@ -16,7 +16,10 @@ pub mod work;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use tokio::sync::{watch, Semaphore};
+use tokio::{
+    sync::{watch, Semaphore},
+    task::JoinSet,
+};
 use verifier::VerifyOptions;
 
 pub use follow::FollowConfig;
@@ -61,9 +64,7 @@ pub async fn serve(
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(follow::run_follower(store.clone(), config.follow, metrics.clone(), status.clone(), stop.clone()));
     tasks.spawn(judge::run_judge(store.clone(), config.verify.clone(), metrics.clone(), stop.clone()));
-    for worker in config.workers {
-        tasks.spawn(work::run_worker(store.clone(), worker, metrics.clone(), stop.clone()));
-    }
+    spawn_workers(&mut tasks, &store, config.workers, &metrics, &stop);
     let state = Arc::new(api::ApiState {
         store,
         metrics,
@@ -73,19 +74,8 @@ pub async fn serve(
         insecure_dev_params: config.insecure_dev_params,
         kind,
     });
-    let mut stop_api = stop.clone();
-    axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = shutdown => {}
-                _ = stop_api.changed() => {}
-            }
-        })
-        .await?;
-    let _ = stop_tx.send(true);
-    // Workers in the middle of a proof are not waited for: their leases run out and the jobs are
-    // taken again.
-    let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
+    axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown).await?;
+    stop_all(stop_tx, tasks).await;
     Ok(())
 }
 
@@ -99,12 +89,36 @@ pub async fn work(
     let metrics = Arc::new(metrics::Metrics::default());
     let (stop_tx, stop) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
+    spawn_workers(&mut tasks, &store, workers, &metrics, &stop);
+    shutdown.await;
+    stop_all(stop_tx, tasks).await;
+    Ok(())
+}
+
+fn spawn_workers(
+    tasks: &mut JoinSet<()>,
+    store: &Store,
+    workers: Vec<WorkerConfig>,
+    metrics: &Arc<metrics::Metrics>,
+    stop: &watch::Receiver<bool>,
+) {
     for worker in workers {
         tracing::info!(worker = %worker.id, kind = worker.setup.kind(), "worker started");
         tasks.spawn(work::run_worker(store.clone(), worker, metrics.clone(), stop.clone()));
     }
-    shutdown.await;
+}
+
+/// Tells every task to stop and gives them a few seconds. Workers in the middle of a proof are
+/// not waited for: their leases run out and the jobs are taken again.
+async fn stop_all(stop_tx: watch::Sender<bool>, mut tasks: JoinSet<()>) {
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
-    Ok(())
+}
+
+/// Waits `wait`, or less if `stop` changes meanwhile: the idle wait of every loop here.
+pub(crate) async fn pause(wait: Duration, stop: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = stop.changed() => {}
+    }
 }

@@ -191,12 +191,15 @@ impl Store {
     }
 
     /// A block already stored comes back onto the followed chain (a reorg back to it).
+    /// One transaction: a block never comes back without its job.
     pub async fn restore(&self, hash: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE blocks SET canonical = 1 WHERE hash = $1").bind(hash).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE blocks SET canonical = 1 WHERE hash = $1").bind(hash).execute(&mut *tx).await?;
         sqlx::query("UPDATE jobs SET status = 'queued' WHERE hash = $1 AND status = 'orphaned'")
             .bind(hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -62,10 +62,7 @@ pub async fn run_worker(store: Store, config: WorkerConfig, metrics: Arc<Metrics
             }
         };
         let Some(job) = claimed else {
-            tokio::select! {
-                _ = tokio::time::sleep(config.idle_poll) => {}
-                _ = stop.changed() => {}
-            }
+            crate::pause(config.idle_poll, &mut stop).await;
             continue;
         };
         tracing::info!(worker = %config.id, number = job.number, hash = %job.hash, attempt = job.attempt, "proving");

@@ -21,7 +21,7 @@ fn a_micro_chunk_proves_and_verifies_with_cached_keys_and_tampering_is_refused()
     let chain = blocks::Chain::new(&anvil).unwrap();
     let made = blocks::mixed_block(&chain).unwrap();
     let client = RpcClient::new(&anvil.url, RpcConfig::default());
-    let opts = CaptureOptions { block: made.number, blockhash_window: 1 };
+    let opts = CaptureOptions::new(made.number, 1);
     let w = capture(&client, &opts, &Progress::hidden()).unwrap().witness;
     let checked = witness::check_witness(&w).unwrap();
     let store: alloy_primitives::Address = made.store.parse().unwrap();

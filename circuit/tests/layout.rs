@@ -16,7 +16,7 @@ fn every_proven_account_and_slot_lands_in_exactly_the_chunks_of_its_class() {
     let server = ReplayNode::new(ZethCache::load(fixture).unwrap()).serve(0).unwrap();
     let client = RpcClient::new(&server.url, RpcConfig::default());
     let w =
-        capture(&client, &CaptureOptions { block: number, blockhash_window: 1 }, &Progress::hidden()).unwrap().witness;
+        capture(&client, &CaptureOptions::new(number, 1), &Progress::hidden()).unwrap().witness;
     let checked = witness::check_witness(&w).unwrap();
 
     for class in [CapacityClass::TINY, CapacityClass::SMALL] {

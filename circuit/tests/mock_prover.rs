@@ -13,7 +13,7 @@ use witness::{
 
 fn captured(url: &str, block: u64, window: u64) -> WitnessFile {
     let client = RpcClient::new(url, RpcConfig::default());
-    capture(&client, &CaptureOptions { block, blockhash_window: window }, &Progress::hidden()).unwrap().witness
+    capture(&client, &CaptureOptions::new(block, window), &Progress::hidden()).unwrap().witness
 }
 
 fn chunks_of(w: &WitnessFile, class: CapacityClass) -> Vec<Chunk> {

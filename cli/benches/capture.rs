@@ -67,12 +67,12 @@ fn main() -> anyhow::Result<()> {
     let anvil = Anvil::start(None)?;
     let chain = blocks::Chain::new(&anvil)?;
     let number = blocks::busy_block(&chain, 60)?;
-    let opts = CaptureOptions { block: number, blockhash_window: 256 };
+    let opts = CaptureOptions::new(number, 256);
     compare(&format!("anvil #{number} (60 txs)"), &anvil.url, &opts, None)?;
     compare(&format!("anvil #{number} (60 txs)"), &anvil.url, &opts, Some(Duration::from_millis(20)))?;
 
     let server = ReplayNode::new(ZethCache::load("mainnet-zeth/1-21230867.json.gz")?).serve(0)?;
-    let opts = CaptureOptions { block: 21230867, blockhash_window: 1 };
+    let opts = CaptureOptions::new(21230867, 1);
     compare("mainnet #21230867 (replay)", &server.url, &opts, None)?;
     compare("mainnet #21230867 (replay)", &server.url, &opts, Some(Duration::from_millis(20)))?;
     Ok(())

@@ -29,7 +29,7 @@ use witness::{
 
 pub(crate) fn captured(url: &str, block: u64) -> anyhow::Result<WitnessFile> {
     let client = RpcClient::new(url, RpcConfig::default());
-    Ok(capture(&client, &CaptureOptions { block, blockhash_window: 1 }, &Progress::hidden())?.witness)
+    Ok(capture(&client, &CaptureOptions::new(block, 1), &Progress::hidden())?.witness)
 }
 
 /// A real witness for a class: the small anvil block for micro, mainnet 21230867 (replayed) else.

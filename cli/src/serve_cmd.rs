@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// How often the node is asked for its head (milliseconds).
     #[arg(long, default_value_t = 1000)]
     poll_ms: u64,
+    /// Capture each block with one debug_executionWitness call (geth 1.15+, reth) instead of
+    /// eth_getProof per account.
+    #[arg(long)]
+    execution_witness: bool,
     #[command(flatten)]
     work: WorkArgs,
 }
@@ -195,6 +199,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             kind: setup.kind(),
             poll: Duration::from_millis(args.poll_ms.max(50)),
             max_reorg_depth: 64,
+            execution_witness: args.execution_witness,
         },
         workers: workers(&args.work, &setup),
         verify,

@@ -50,6 +50,11 @@ pub struct RpcArgs {
     /// One call per request, one request at a time (slow; for nodes that choke on batches).
     #[arg(long)]
     one_at_a_time: bool,
+    /// Take the state from one debug_executionWitness call (geth 1.15+, reth) instead of
+    /// eth_getProof per account: the same witness, checked the same way, in 4 calls. The node
+    /// then decides how many headers BLOCKHASH needs (--blockhash-window is not used).
+    #[arg(long)]
+    execution_witness: bool,
 }
 
 /// Captures and checks a block's witness (nothing is written).
@@ -62,7 +67,8 @@ pub fn capture_witness(block: u64, args: &RpcArgs, quiet: bool) -> anyhow::Resul
     let config = RpcConfig { timeout: Duration::from_secs(args.timeout), retries: args.retries, ..config };
     let client = RpcClient::new(&args.rpc, config);
     let progress = Progress::new(!quiet && std::io::stderr().is_terminal());
-    let opts = CaptureOptions { block, blockhash_window: args.blockhash_window };
+    let opts =
+        CaptureOptions { block, blockhash_window: args.blockhash_window, execution_witness: args.execution_witness };
     capture_block(&client, &opts, &progress).with_context(|| format!("capturing block {block} from {}", args.rpc))
 }
 

@@ -128,7 +128,7 @@ fn round_trips_stay_constant_as_the_block_grows() {
     for txs in [2, 40] {
         let number = blocks::busy_block(&chain, txs).unwrap();
         let client = witness::rpc::RpcClient::new(&anvil.url, Default::default());
-        let opts = witness::capture::CaptureOptions { block: number, blockhash_window: 256 };
+        let opts = witness::capture::CaptureOptions::new(number, 256);
         let captured = witness::capture::capture(&client, &opts, &witness::capture::Progress::hidden()).unwrap();
         assert!(captured.witness.block.pre_state.len() >= txs / 2);
         trips.push(captured.stats.sequential_round_trips);

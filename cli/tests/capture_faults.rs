@@ -32,7 +32,7 @@ fn fast_retries() -> RpcConfig {
 
 fn run(url: &str, block: u64, config: RpcConfig) -> (Result<WitnessFile, CaptureError>, witness::rpc::RpcStats) {
     let client = RpcClient::new(url, config);
-    let result = capture(&client, &CaptureOptions { block, blockhash_window: 256 }, &Progress::hidden());
+    let result = capture(&client, &CaptureOptions::new(block, 256), &Progress::hidden());
     (result.map(|c| c.witness), client.stats())
 }
 

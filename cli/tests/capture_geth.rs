@@ -4,12 +4,15 @@
 //! SELFDESTRUCT and precompile calls, all in one block, on Shanghai, Cancun and Prague. The CLI
 //! captures each (asking for the accounts geth's prestate trace leaves out) and the block
 //! re-executes to its stateRoot, natively and in the zkVM executor (the execution proof's guest).
+//! Each block is captured a second time from geth's `debug_executionWitness` (one call for the
+//! state): the same accounts and slots, with the same values, in a file that checks the same way.
 
 mod common;
 
 use std::process::Command;
 
-use testkit::{geth::Geth, geth_blocks};
+use testkit::{anvil::Anvil, geth::Geth, geth_blocks};
+use witness::{file, AccountProof};
 
 #[test]
 fn geth_blocks_of_every_fork_capture_and_reexecute() {
@@ -34,8 +37,12 @@ fn geth_blocks_of_every_fork_capture_and_reexecute() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{fork}: {}", String::from_utf8_lossy(&out.stderr));
-        let out =
-            Command::new(env!("CARGO_BIN_EXE_prover_cmd")).args(["witness_inspect", "--json"]).arg(&path).output().unwrap();
+        let requests_by_proofs = http_requests(&out.stderr);
+        let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
+            .args(["witness_inspect", "--json"])
+            .arg(&path)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{fork}: {}", String::from_utf8_lossy(&out.stderr));
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let execution = &summary["execution"];
@@ -49,5 +56,76 @@ fn geth_blocks_of_every_fork_capture_and_reexecute() {
         for field in ["number", "hash", "state_root", "transactions", "fork", "gas_used"] {
             assert_eq!(run["commitment"][field], execution[field], "{fork}: {field} in the zkVM");
         }
+
+        let from_witness = dir.path().join("from-execution-witness.json");
+        let out = common::ok(common::prover_cmd(&[
+            "witness_capture",
+            "-b",
+            &block.to_string(),
+            "-r",
+            &geth.url,
+            "--execution-witness",
+            "-w",
+            common::s(&from_witness),
+        ]));
+        // One batch, and one more for the precompiles the block calls: geth does not read their
+        // accounts, so its witness lacks them, and revm reads them.
+        let requests = http_requests(&out.stderr);
+        assert!(
+            requests <= 2 && requests < requests_by_proofs,
+            "{fork}: {requests} requests, {requests_by_proofs} by proofs"
+        );
+        let (by_proofs, by_witness) = (file::read(&path).unwrap(), file::read(&from_witness).unwrap());
+        assert_eq!(values(&by_witness.block.pre_state), values(&by_proofs.block.pre_state), "{fork}: pre-state");
+        assert_eq!(values(&by_witness.block.post_state), values(&by_proofs.block.post_state), "{fork}: post-state");
+        assert_eq!(by_witness.block.codes, by_proofs.block.codes, "{fork}: codes");
+        let out = common::ok(common::prover_cmd(&["witness_inspect", "--json", common::s(&from_witness)]));
+        let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(again["execution"], *execution, "{fork}: the same block re-executed");
     }
+}
+
+fn http_requests(log: &[u8]) -> u64 {
+    let log = String::from_utf8_lossy(log);
+    let at = log.find("http_requests=").unwrap_or_else(|| panic!("no request count in {log}"));
+    log[at + 14..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+}
+
+/// Accounts and slots with their values, without the proofs (a node may pad its proofs). An absent
+/// account is just absent: geth's eth_getProof gives it zero hashes, a cut proof the empty ones.
+fn values(accounts: &[AccountProof]) -> Vec<String> {
+    let mut all: Vec<String> = accounts
+        .iter()
+        .map(|a| {
+            if a.is_empty_account() && a.storage.is_empty() {
+                return format!("{} absent", a.address);
+            }
+            let slots: Vec<String> = a.storage.iter().map(|s| format!("{}={}", s.key, s.value)).collect();
+            format!("{} {} {} {} {} [{}]", a.address, a.nonce, a.balance, a.code_hash, a.storage_root, slots.join(" "))
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_node_without_debug_execution_witness_is_named() {
+    let anvil = Anvil::start(None).unwrap();
+    anvil.rpc("evm_mine", serde_json::json!([])).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.json");
+    let out = common::prover_cmd(&[
+        "witness_capture",
+        "-b",
+        "1",
+        "-r",
+        &anvil.url,
+        "--execution-witness",
+        "-w",
+        common::s(&path),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("does not serve debug_executionWitness"), "{stderr}");
+    assert!(!path.exists(), "nothing written");
 }

@@ -33,6 +33,8 @@ pub struct FollowConfig {
     pub poll: Duration,
     /// How deep a reorg is followed back before giving up on the stored chain.
     pub max_reorg_depth: u64,
+    /// Capture with one debug_executionWitness call per block (see witness_capture).
+    pub execution_witness: bool,
 }
 
 /// What the follower last saw, for `/healthz` and the page.
@@ -100,11 +102,11 @@ async fn step(
     };
     while next <= head {
         let started = Instant::now();
-        let (rpc2, number) = (rpc.clone(), next);
+        let (rpc2, number, execution_witness) = (rpc.clone(), next, config.execution_witness);
         let captured = tokio::task::spawn_blocking(move || {
             capture(
                 &rpc2,
-                &CaptureOptions { block: number, blockhash_window: MAX_BLOCKHASH_WINDOW },
+                &CaptureOptions { block: number, blockhash_window: MAX_BLOCKHASH_WINDOW, execution_witness },
                 &Progress::hidden(),
             )
         })

@@ -9,6 +9,7 @@ pub mod file;
 pub mod from_rpc;
 pub mod header;
 pub mod mpt;
+pub mod node_proofs;
 pub mod recorded;
 pub mod summary;
 pub mod types;

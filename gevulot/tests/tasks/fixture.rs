@@ -97,7 +97,7 @@ fn make() -> Fixture {
     let chain = blocks::Chain::new(&anvil).unwrap();
     let made = blocks::small_block(&chain).unwrap();
     let client = RpcClient::new(&anvil.url, RpcConfig::default());
-    let opts = CaptureOptions { block: made.empty, blockhash_window: 1 };
+    let opts = CaptureOptions::new(made.empty, 1);
     let captured = capture(&client, &opts, &Progress::hidden()).unwrap();
     let witness = dir.path().join("witness.json");
     witness::file::write(&witness, &captured.witness, Format::Json).unwrap();

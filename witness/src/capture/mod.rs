@@ -1,13 +1,14 @@
 //! Captures a block's witness over JSON-RPC in two rounds of concurrent batched calls, then checks
 //! it before handing it back.
 
+mod from_execution_witness;
 mod progress;
 mod top_up;
 pub mod touched;
 
-use std::{collections::BTreeMap, time::Instant};
+use std::time::Instant;
 
-use alloy_primitives::{keccak256, Bytes, B256};
+use alloy_primitives::{keccak256, B256};
 use serde_json::{json, Value};
 
 use crate::{
@@ -18,6 +19,7 @@ use crate::{
     types::{AccountProof, BlockWitness, RawHeader, WitnessFile},
 };
 pub use progress::Progress;
+use top_up::Fetched;
 use touched::Touched;
 
 /// BLOCKHASH reaches back at most this many blocks.
@@ -28,6 +30,16 @@ pub struct CaptureOptions {
     pub block: u64,
     /// How many previous headers to include (1 = the parent only; 256 = all BLOCKHASH can read).
     pub blockhash_window: u64,
+    /// Take the state from one `debug_executionWitness` call instead of `eth_getProof` per
+    /// account (the node then decides how many headers BLOCKHASH needs).
+    pub execution_witness: bool,
+}
+
+impl CaptureOptions {
+    /// Proofs by `eth_getProof`, `blockhash_window` headers back.
+    pub fn new(block: u64, blockhash_window: u64) -> Self {
+        Self { block, blockhash_window, execution_witness: false }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +52,8 @@ pub enum CaptureError {
     Inconsistent(#[from] WitnessError),
     #[error("{0}")]
     Request(String),
+    #[error("the node's execution witness is incomplete")]
+    IncompleteWitness(#[from] crate::node_proofs::ProofGap),
 }
 
 /// A captured, checked witness and what it cost.
@@ -65,6 +79,9 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
             "--blockhash-window must be 1..={MAX_BLOCKHASH_WINDOW}, got {}",
             opts.blockhash_window
         )));
+    }
+    if opts.execution_witness {
+        return from_execution_witness::capture(client, opts, progress);
     }
     let window = opts.blockhash_window.min(n);
 
@@ -101,22 +118,12 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
     // hash (EIP-1898), so that a reorg between the rounds cannot mix two blocks' data.
     let (parent_at, block_at) = (at_hash(header.header.parent_hash), at_hash(header.hash));
     let mut calls = vec![Call::new("eth_getBlockByHash", json!([header.header.parent_hash, false]))];
-    calls.extend(proof_calls(&touched, &parent_at));
-    calls.extend(proof_calls(&touched, &block_at));
-    calls.extend(touched.keys().map(|a| Call::new("eth_getCode", json!([a, parent_at]))));
+    calls.extend(proof_and_code_calls(&touched, (&parent_at, &block_at)));
     let round2 = progress.round("proofs and code", calls.len(), |p| client.round(&calls, p))?;
     let mut round2 = round2.into_iter();
     let parent = from_rpc::header_only(&round2.next().expect("parent"))?;
-    let pre_state = take_proofs(&mut round2, &touched)?;
-    let post_state = take_proofs(&mut round2, &touched)?;
-    let mut codes = BTreeMap::new();
-    for (address, code) in touched.keys().zip(round2) {
-        let code: Bytes = serde_json::from_value(code)
-            .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))?;
-        if !code.is_empty() {
-            codes.insert(keccak256(&code), code);
-        }
-    }
+    let Fetched { pre: pre_state, post: post_state, codes } = take_fetched(round2, &touched)?;
+    let codes = codes.into_iter().filter(|c| !c.is_empty()).map(|c| (keccak256(&c), c)).collect();
 
     let mut ancestors = vec![parent];
     ancestors.extend(older_ancestors);
@@ -135,7 +142,11 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
             codes,
         },
     );
-    top_up::top_up(client, progress, &mut witness, &mut touched, (&parent_at, &block_at))?;
+    top_up::top_up(&mut witness, &mut touched, |sub| {
+        let calls = proof_and_code_calls(sub, (&parent_at, &block_at));
+        let results = progress.round("proofs the trace left out", calls.len(), |p| client.round(&calls, p))?;
+        take_fetched(results.into_iter(), sub)
+    })?;
     progress.finish("checking");
     check_witness(&witness)?;
     Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })
@@ -145,15 +156,39 @@ fn at_hash(hash: B256) -> Value {
     json!({ "blockHash": hash })
 }
 
-pub(super) fn proof_calls<'a>(touched: &'a Touched, at: &'a Value) -> impl Iterator<Item = Call> + 'a {
-    touched.iter().map(move |(address, slots)| {
-        let keys: Vec<String> = slots.iter().map(|k| k.to_string()).collect();
-        Call::new("eth_getProof", json!([address, keys, at]))
-    })
+/// Proofs of `touched` before and after the block, then its codes (read back by `take_fetched`).
+fn proof_and_code_calls(touched: &Touched, (parent_at, block_at): (&Value, &Value)) -> Vec<Call> {
+    let proofs = |at: &Value| {
+        touched
+            .iter()
+            .map(|(address, slots)| {
+                let keys: Vec<String> = slots.iter().map(|k| k.to_string()).collect();
+                Call::new("eth_getProof", json!([address, keys, at]))
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut calls = proofs(parent_at);
+    calls.extend(proofs(block_at));
+    calls.extend(touched.keys().map(|a| Call::new("eth_getCode", json!([a, parent_at]))));
+    calls
+}
+
+fn take_fetched(mut results: impl Iterator<Item = Value>, touched: &Touched) -> Result<Fetched, CaptureError> {
+    let pre = take_proofs(&mut results, touched)?;
+    let post = take_proofs(&mut results, touched)?;
+    let codes = touched
+        .keys()
+        .zip(results)
+        .map(|(address, code)| {
+            serde_json::from_value(code)
+                .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Fetched { pre, post, codes })
 }
 
 /// Takes one proof per touched account and checks the node answered for what was asked.
-pub(super) fn take_proofs(
+fn take_proofs(
     results: &mut impl Iterator<Item = Value>,
     touched: &Touched,
 ) -> Result<Vec<AccountProof>, CaptureError> {

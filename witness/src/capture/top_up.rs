@@ -1,33 +1,37 @@
 //! Completes a witness with what the re-execution finds missing. A node's prestate trace names
 //! what a block reads, but geth's leaves out accounts that do not exist yet (a transfer's new
 //! recipient, a contract about to be created), so their proofs, needed to show them absent, are
-//! not asked for in round 2. The stateless check runs in discovery mode, says which accounts and
-//! slots it could not read, and those are asked for (before and after, with code) until nothing
+//! not asked for with the rest. The stateless check runs in discovery mode, says which accounts
+//! and slots it could not read, and those are fetched (before and after, with code) until nothing
 //! is missing: no round at all when the trace was complete.
 
 use std::collections::BTreeSet;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256};
-use serde_json::{json, Value};
 use stateless::MissingKey;
 
-use super::{proof_calls, take_proofs, touched::Touched, CaptureError, Progress};
+use super::{touched::Touched, CaptureError};
 use crate::{
     error::WitnessError,
-    from_rpc::ShapeError,
-    rpc::{Call, RpcClient},
-    types::WitnessFile,
+    types::{AccountProof, WitnessFile},
 };
 
 /// Enough for a key hidden behind another missing key, a few levels deep.
 const MAX_ROUNDS: usize = 4;
 
+/// Proofs of some accounts before and after the block, with their codes: from the node
+/// (`eth_getProof`, `eth_getCode`) or from the trie nodes of its execution witness.
+pub(super) struct Fetched {
+    pub pre: Vec<AccountProof>,
+    pub post: Vec<AccountProof>,
+    pub codes: Vec<Bytes>,
+}
+
+/// Runs discovery and fetches what it names until nothing is missing; returns the rounds taken.
 pub(super) fn top_up(
-    client: &RpcClient,
-    progress: &Progress,
     witness: &mut WitnessFile,
     touched: &mut Touched,
-    (parent_at, block_at): (&Value, &Value),
+    mut fetch: impl FnMut(&Touched) -> Result<Fetched, CaptureError>,
 ) -> Result<usize, CaptureError> {
     for round in 0..MAX_ROUNDS {
         let input = crate::execution::stateless_input(witness)?;
@@ -46,31 +50,19 @@ pub(super) fn top_up(
             slots.extend(slot);
             changed.insert(address);
         }
-        tracing::info!(accounts = changed.len(), "asking for what the trace left out");
+        tracing::info!(accounts = changed.len(), "fetching what the trace left out");
         let sub: Touched = changed.iter().map(|a| (*a, touched[a].clone())).collect();
-        let mut calls: Vec<Call> = proof_calls(&sub, parent_at).collect();
-        calls.extend(proof_calls(&sub, block_at));
-        calls.extend(sub.keys().map(|a| Call::new("eth_getCode", json!([a, parent_at]))));
-        let results = progress.round("proofs the trace left out", calls.len(), |p| client.round(&calls, p))?;
-        let mut results = results.into_iter();
-        let pre = take_proofs(&mut results, &sub)?;
-        let post = take_proofs(&mut results, &sub)?;
+        let fetched = fetch(&sub)?;
         let b = &mut witness.block;
-        replace(&mut b.pre_state, pre);
-        replace(&mut b.post_state, post);
-        for (address, code) in sub.keys().zip(results) {
-            let code: Bytes = serde_json::from_value(code)
-                .map_err(|e| ShapeError::new(format!("eth_getCode for {address}"), e.to_string()))?;
-            if !code.is_empty() {
-                b.codes.insert(keccak256(&code), code);
-            }
-        }
+        replace(&mut b.pre_state, fetched.pre);
+        replace(&mut b.post_state, fetched.post);
+        b.codes.extend(fetched.codes.into_iter().filter(|c| !c.is_empty()).map(|c| (keccak256(&c), c)));
     }
     Ok(MAX_ROUNDS)
 }
 
 /// Puts the new proofs in place of the old ones of the same accounts, in address order.
-fn replace(proofs: &mut Vec<crate::types::AccountProof>, new: Vec<crate::types::AccountProof>) {
+fn replace(proofs: &mut Vec<AccountProof>, new: Vec<AccountProof>) {
     let addresses: BTreeSet<Address> = new.iter().map(|p| p.address).collect();
     proofs.retain(|p| !addresses.contains(&p.address));
     proofs.extend(new);

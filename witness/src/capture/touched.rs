@@ -55,6 +55,15 @@ pub fn from_prestate_trace(trace: &Value, tx_count: usize) -> Result<Touched, Sh
     Ok(touched)
 }
 
+/// The codes in a prestate trace: a node's execution witness holds only the codes the block ran,
+/// but the re-execution opens every account it loads with its code.
+pub fn codes_from_prestate_trace(trace: &Value) -> Vec<alloy_primitives::Bytes> {
+    let results = trace.as_array().into_iter().flatten().map(|item| item.get("result").unwrap_or(item));
+    let states = results.filter_map(Value::as_object).flat_map(|accounts| accounts.values());
+    // Each is keyed by its own hash where it is used, so a wrong one is never mistaken for a code.
+    states.filter_map(|state| state.get("code")?.as_str()?.parse().ok()).collect()
+}
+
 /// Storage keys are 32-byte words; some nodes drop leading zeros.
 fn parse_slot(key: &str) -> Result<B256, String> {
     let value: U256 = key.parse().map_err(|e| format!("{e}"))?;

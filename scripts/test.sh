@@ -24,3 +24,5 @@ cargo test --workspace --locked --no-run
 PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh
 wait "$guest_pid" || { cat "$rebuilt/build.log" >&2; echo "the guest rebuild failed" >&2; exit 1; }
 GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"
+# The fuzz targets, 30 s each from the seeds and past findings (a longer run: scripts/fuzz.sh).
+scripts/fuzz.sh

@@ -46,8 +46,13 @@ pub enum FileError {
     Corrupt { path: String, format: Format, reason: String },
 }
 
+/// The most a bincode witness may claim to hold (mainnet witnesses are a few MB). bincode
+/// allocates what a length prefix claims before reading that many bytes: without a limit, a corrupt
+/// prefix was a capacity-overflow panic or a huge allocation (found by fuzz/witness_file).
+const MAX_BINCODE_BYTES: usize = 1 << 30;
+
 fn bincode_config() -> impl bincode::config::Config {
-    bincode::config::standard()
+    bincode::config::standard().with_limit::<MAX_BINCODE_BYTES>()
 }
 
 pub fn encode(witness: &WitnessFile, format: Format) -> Vec<u8> {

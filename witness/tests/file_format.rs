@@ -87,3 +87,24 @@ fn a_failed_write_leaves_no_file() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, vec![std::ffi::OsString::from("w.json")]);
 }
+
+/// Every input the fuzzer ever failed on (fuzz/regressions/witness_file), run as the fuzz target
+/// runs it: decoded, then checked. Each must come back as an error, not a panic.
+#[test]
+fn fuzz_findings_are_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/witness_file");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let result =
+            std::panic::catch_unwind(|| file::decode(&bytes, "input").map(|w| witness::check_witness(&w).is_ok()));
+        match result {
+            Ok(Ok(accepted)) => assert!(!accepted, "{} decodes and checks", path.display()),
+            Ok(Err(e)) => assert!(!e.to_string().is_empty()),
+            Err(_) => panic!("{} panics", path.display()),
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1, "the regressions are in {}", dir.display());
+}

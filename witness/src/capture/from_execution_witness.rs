@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, time::Instant};
 use alloy_primitives::{keccak256, Bytes, B256};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use stateless::{MissingKey, StatelessInput};
+use stateless::StatelessInput;
 
 use super::{
     at_hash, parse_quantity, proof_and_code_calls, quantity, take_fetched,
@@ -150,17 +150,7 @@ fn complete(
         if missing.is_empty() {
             return Ok(());
         }
-        let mut sub = Touched::new();
-        for key in missing {
-            match key {
-                MissingKey::Account(a) => sub.entry(a).or_default(),
-                MissingKey::Slot(a, s) => {
-                    let slots = sub.entry(a).or_default();
-                    slots.insert(B256::from(s));
-                    slots
-                }
-            };
-        }
+        let sub = top_up::as_touched(missing);
         tracing::info!(accounts = sub.len(), "proving what the node's witness left out");
         let fetched = fetch(&sub)?;
         let proofs = fetched.pre.iter().chain(&fetched.post);

@@ -40,16 +40,11 @@ pub(super) fn top_up(
         if missing.is_empty() {
             return Ok(round);
         }
-        let mut changed = BTreeSet::new();
-        for key in missing {
-            let (address, slot) = match key {
-                MissingKey::Account(a) => (a, None),
-                MissingKey::Slot(a, s) => (a, Some(B256::from(s))),
-            };
-            let slots = touched.entry(address).or_default();
-            slots.extend(slot);
-            changed.insert(address);
+        let found = as_touched(missing);
+        for (address, slots) in &found {
+            touched.entry(*address).or_default().extend(slots);
         }
+        let changed: BTreeSet<Address> = found.into_keys().collect();
         tracing::info!(accounts = changed.len(), "fetching what the trace left out");
         let sub: Touched = changed.iter().map(|a| (*a, touched[a].clone())).collect();
         let fetched = fetch(&sub)?;
@@ -59,6 +54,22 @@ pub(super) fn top_up(
         b.codes.extend(fetched.codes.into_iter().filter(|c| !c.is_empty()).map(|c| (keccak256(&c), c)));
     }
     Ok(MAX_ROUNDS)
+}
+
+/// The accounts and slots discovery could not read, as a touched set.
+pub(super) fn as_touched(missing: Vec<MissingKey>) -> Touched {
+    let mut touched = Touched::new();
+    for key in missing {
+        match key {
+            MissingKey::Account(a) => touched.entry(a).or_default(),
+            MissingKey::Slot(a, s) => {
+                let slots = touched.entry(a).or_default();
+                slots.insert(B256::from(s));
+                slots
+            }
+        };
+    }
+    touched
 }
 
 /// Puts the new proofs in place of the old ones of the same accounts, in address order.

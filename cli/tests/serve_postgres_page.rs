@@ -41,18 +41,19 @@ fn two_workers_on_postgres_prove_each_block_once_and_the_page_verifies_one_in_ch
     let dir = tempfile::tempdir().unwrap();
     let anvil = Anvil::start(Some("shanghai")).unwrap();
     anvil.rpc("anvil_setBlockTimestampInterval", json!([1])).unwrap();
-    for _ in 0..4 {
+    // Blocks 1 to 3: from block 2, one job for each worker (a third would only add a proof's time).
+    for _ in 0..3 {
         anvil.rpc("evm_mine", json!([])).unwrap();
     }
     // The server follows and verifies; it proves nothing itself (--workers 0).
     let args =
         ["-r", &anvil.url, "--db", &pg.url, "--from", "2", "--workers", "0", "--proof", "state", "--class", "micro"];
     let serve = Serve::start(&args, dir.path());
-    serve.wait_for("blocks 2..=4 captured", Duration::from_secs(60), |b| canonical(b).len() >= 3);
+    serve.wait_for("blocks 2..=3 captured", Duration::from_secs(60), |b| canonical(b).len() >= 2);
     let workers = [worker(&pg.url, dir.path()), worker(&pg.url, dir.path())];
 
-    let blocks = serve.wait_for("blocks 2..=4 proven", Duration::from_secs(600), |b| {
-        canonical(b).iter().filter(|x| x["status"] == "proven").count() >= 3
+    let blocks = serve.wait_for("blocks 2..=3 proven", Duration::from_secs(600), |b| {
+        canonical(b).iter().filter(|x| x["status"] == "proven").count() >= 2
     });
     drop(workers);
     let proven: Vec<_> = canonical(&blocks).into_iter().filter(|b| b["status"] == "proven").collect();
@@ -106,7 +107,7 @@ fn page_in_chromium(url: &str, number: u64) -> Vec<u8> {
         let row = format!("tr.block[data-number='{number}'][data-status='proven']");
         c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&row)).await.unwrap();
         let rows = c.find_all(Locator::Css("tr.block[data-status='proven']")).await.unwrap();
-        assert!(rows.len() >= 3, "the page lists the proven blocks");
+        assert!(rows.len() >= 2, "the page lists the proven blocks");
         // The table is redrawn every 2 s: a row found just before a redraw is gone; find it again.
         let mut clicked = false;
         for _ in 0..20 {

@@ -8,16 +8,18 @@ cd "$root"
 fixtures=${FIXTURES_DIR:-$root/../shared/fixtures}
 [ -f "$fixtures/README.md" ] || { echo "fixtures not found at $fixtures (set FIXTURES_DIR)" >&2; exit 1; }
 # Beside the workspace build, niced (it takes the cycles the build leaves idle: single large
-# crates, linking): installing what the tests need (apt and npm wait on the network, geth's Go
-# build), then the guest rebuild (about 6 minutes cold), which the test guest_rebuild compares
-# with the committed ELF instead of building again.
+# crates, linking): the guest rebuild (about 6 minutes cold; it installs Debian's rustc-web first
+# when missing), which the test guest_rebuild compares with the committed ELF instead of building
+# again, then installing what the tests need (apt and npm wait on the network; geth's Go build).
+# One after the other, so that two apt-get never run at once; on all cores, so that what is left
+# when the workspace build ends finishes at full speed.
 rebuilt="$root/target/guest-rebuild"
 rm -rf "$rebuilt" && mkdir -p "$rebuilt"
 (
+  GUEST_OUT="$rebuilt" nice -n 19 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 ||
+    { echo "the guest rebuild failed" >> "$rebuilt/build.log"; exit 1; }
   nice -n 19 scripts/install-test-deps.sh > "$rebuilt/install.log" 2>&1 ||
     { echo "installing the test dependencies failed" >> "$rebuilt/install.log"; exit 1; }
-  GUEST_OUT="$rebuilt" GUEST_BUILD_JOBS=1 nice -n 19 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 ||
-    { echo "the guest rebuild failed" >> "$rebuilt/build.log"; exit 1; }
 ) &
 beside_pid=$!
 # One build for everything: the gevulot binaries come out static (rustc-static-gevulot-bins), so

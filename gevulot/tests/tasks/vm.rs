@@ -181,7 +181,7 @@ fn prover_image_in_qemu_refuses_a_witness_that_does_not_check() {
 /// A real proof in the VM: the micro state chunk, the cheapest proof the prover makes, with cached
 /// keys. Under TCG it takes 20 to 25 minutes on 2 cores (against about 1.5 natively), more than
 /// the test command's whole budget for tests, so it runs on request: `VM_PROVER=1
-/// scripts/test.sh`; scripts/bench-vm.sh measures it.
+/// scripts/test.sh`.
 #[test]
 #[ignore = "20-25 minutes under TCG; VM_PROVER=1 scripts/test.sh runs it"]
 fn prover_image_in_qemu_proves_what_the_native_prover_proves() {

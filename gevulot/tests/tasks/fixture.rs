@@ -134,6 +134,19 @@ fn make() -> Fixture {
     }
 }
 
+/// The fixture's witness with its first account's balance changed, written into `dir`: it no
+/// longer checks against the block. Returns its path and the account's address (lower case).
+pub fn witness_that_does_not_check(dir: &Path) -> (PathBuf, String) {
+    let mut witness: Value = serde_json::from_slice(&std::fs::read(&fixture().witness).unwrap()).unwrap();
+    let account = &mut witness["block"]["pre_state"][0];
+    let address = account["address"].as_str().unwrap().to_lowercase();
+    let balance = account["balance"].as_str().unwrap().to_string();
+    account["balance"] = Value::String(if balance == "0x1" { "0x2".into() } else { "0x1".into() });
+    let bad = dir.join("witness.json");
+    std::fs::write(&bad, witness.to_string()).unwrap();
+    (bad, address)
+}
+
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(make)

@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use crate::fixture::{data, fixture, params_name, run, s, stderr, v1_result, v1_workspace};
+use crate::fixture::{
+    data, fixture, params_name, run, s, stderr, v1_result, v1_workspace, witness_that_does_not_check,
+};
 
 fn banned(out: &std::process::Output) {
     assert!(stderr(out).contains("fork and exec are forbidden (seccomp)"), "{}", stderr(out));
@@ -117,7 +119,6 @@ fn verifier_v2_reads_input_writes_output() {
 
 #[test]
 fn bad_task_files_and_arguments_give_a_failed_result_not_a_crash() {
-    let f = fixture();
     let dir = tempfile::tempdir().unwrap();
 
     // Not a task.
@@ -145,13 +146,7 @@ fn bad_task_files_and_arguments_give_a_failed_result_not_a_crash() {
     assert!(err.contains("bad task arguments") && err.contains("--proof-file"), "{err}");
 
     // A witness that does not check natively is refused before any proving.
-    let mut witness: Value = serde_json::from_slice(&std::fs::read(&f.witness).unwrap()).unwrap();
-    let account = &mut witness["block"]["pre_state"][0];
-    let address = account["address"].as_str().unwrap().to_lowercase();
-    let balance = account["balance"].as_str().unwrap().to_string();
-    account["balance"] = Value::String(if balance == "0x1" { "0x2".into() } else { "0x1".into() });
-    let bad = dir.path().join("witness.json");
-    std::fs::write(&bad, witness.to_string()).unwrap();
+    let (bad, address) = witness_that_does_not_check(dir.path());
     let ws = v1_workspace(
         &dir.path().join("bad-witness"),
         "bad-witness",

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{
     execution,
-    fixture::{data, fixture, params_name, run, s, stderr, v1_result, v1_workspace},
+    fixture::{data, fixture, params_name, run, s, stderr, v1_result, v1_workspace, witness_that_does_not_check},
 };
 
 fn image(program: &str) -> Image {
@@ -154,14 +154,8 @@ fn a_bad_task_in_the_vm_is_a_failed_result_and_exit_status() {
 /// naming the account, exit status 1, no proof in the output directory.
 #[test]
 fn prover_image_in_qemu_refuses_a_witness_that_does_not_check() {
-    let f = fixture();
     let dir = tempfile::tempdir().unwrap();
-    let mut witness: Value = serde_json::from_slice(&std::fs::read(&f.witness).unwrap()).unwrap();
-    let account = &mut witness["block"]["pre_state"][0];
-    let address = account["address"].as_str().unwrap().to_lowercase();
-    account["nonce"] = (account["nonce"].as_u64().unwrap() + 1).into();
-    let bad = dir.path().join("witness.json");
-    std::fs::write(&bad, witness.to_string()).unwrap();
+    let (bad, address) = witness_that_does_not_check(dir.path());
     let spec = TaskSpec {
         mode: TaskMode::V1,
         id: "vm-prove-bad".into(),
@@ -179,11 +173,11 @@ fn prover_image_in_qemu_refuses_a_witness_that_does_not_check() {
 }
 
 /// A real proof in the VM: the micro state chunk, the cheapest proof the prover makes, with cached
-/// keys. Under TCG it takes 20 to 25 minutes on 2 cores (against about 1.5 natively), more than
+/// keys. Under TCG it took 26 minutes on 2 cores (against about 1.5 natively), more than
 /// the test command's whole budget for tests, so it runs on request: `VM_PROVER=1
 /// scripts/test.sh`.
 #[test]
-#[ignore = "20-25 minutes under TCG; VM_PROVER=1 scripts/test.sh runs it"]
+#[ignore = "26 minutes under TCG; VM_PROVER=1 scripts/test.sh runs it"]
 fn prover_image_in_qemu_proves_what_the_native_prover_proves() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();

@@ -87,6 +87,7 @@ pub fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
         codes = summary.codes,
         bytes = summary.file_bytes,
         seconds = format!("{:.2}", captured.seconds),
+        calls = captured.stats.calls,
         http_requests = captured.stats.http_requests,
         round_trips = captured.stats.sequential_round_trips,
         "witness checked and written to {}",

@@ -10,6 +10,7 @@ mod witness_cmds;
 use std::{io::IsTerminal, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
 #[derive(Parser)]
 #[command(name = "prover_cmd", version, about = "Ethereum block witness capture, proving and verification")]
@@ -84,13 +85,15 @@ fn init_logs(quiet: bool, verbose: u8) {
     } else {
         tracing_subscriber::fmt::format::FmtSpan::NONE
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let log = tracing_subscriber::fmt::layer()
         .with_span_events(span_events)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .init();
+        .with_filter(filter);
+    // The execution prover's segment spans reach the progress display (and serve's job progress)
+    // whatever the log level.
+    tracing_subscriber::registry().with(log).with(execution::segment_layer()).init();
 }
 
 fn main() -> ExitCode {

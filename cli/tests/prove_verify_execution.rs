@@ -52,10 +52,10 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
     assert_eq!(pinned["verifying_key_image_id"], image_id.as_str(), "the committed key is for the pinned image");
     assert_eq!(run["image_id"], image_id.as_str());
 
-    // The proof, on an explicit number of threads (the setting's own pool).
+    // The proof, on an explicit number of threads (the setting's own pool); its phases are logged,
+    // each segment's proof among them.
     let proof_path = dir.path().join("proof.json");
-    ok(prover_cmd(&[
-        "-q",
+    let out = ok(prover_cmd(&[
         "offline_prover",
         "--proof",
         "execution",
@@ -66,6 +66,8 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
         "-p",
         s(&proof_path),
     ]));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("proving segment 1 of 1, then aggregating"), "no segment progress in {log}");
     let proof = read_json(&proof_path);
     assert_eq!((proof["kind"].as_str(), proof["version"].as_u64()), (Some("execution"), Some(2)));
     assert_eq!(proof["image_id"], image_id.as_str());

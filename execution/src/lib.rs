@@ -11,6 +11,7 @@ pub mod image;
 pub mod input;
 mod pipeline;
 mod proof_file;
+mod segment_progress;
 mod settings;
 pub mod zkvm;
 
@@ -19,4 +20,5 @@ pub use pipeline::{
     execute_witness, prove_witness, verify_file, ExecuteReport, ExecutionProver, VerifiedExecution, ZKVM,
 };
 pub use proof_file::{ExecutionProofFile, ExecutionTimings};
+pub use segment_progress::{observing_segments, segment_layer, SegmentLayer};
 pub use settings::ProverSettings;

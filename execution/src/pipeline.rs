@@ -138,19 +138,25 @@ fn execute_checked(
 }
 
 /// Checks the witness natively, measures the guest's run, proves it and returns the proof file.
-/// `phase` is told each phase as it starts (for a progress display).
+/// `phase` is told each phase as it starts (for a progress display), each segment's proof among
+/// them when the process's subscriber has `segment_layer`.
 pub fn prove_witness(
     prover: &ExecutionProver,
     w: &WitnessFile,
-    phase: &dyn Fn(&str),
+    phase: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
 ) -> Result<ExecutionProofFile, ExecutionError> {
     let started = Instant::now();
     phase("checking the witness, executing the guest");
     let (report, input) = execute_checked(prover, w)?;
     tracing::info!(instructions = report.instructions, segments = report.segments, "guest executed in the zkVM");
-    phase(&format!("proving {} segment(s), aggregating", report.segments));
+    let segments = report.segments;
+    phase(&format!("proving {segments} segment(s), aggregating"));
     let t = Instant::now();
-    let (proof, public_values) = prover.prove(&input)?;
+    let on_segment = {
+        let phase = phase.clone();
+        move |i: usize| phase(&format!("proving segment {} of {segments}, then aggregating", i + 1))
+    };
+    let (proof, public_values) = crate::observing_segments(on_segment, || prover.prove(&input))?;
     let commitment = commitment_of(&public_values)?;
     same_commitment(&report.commitment, &commitment)?;
     let timings = ExecutionTimings {

@@ -14,7 +14,8 @@ pub fn prove_execution(
 ) -> Result<ExecutionProofFile, ExecutionError> {
     progress.phase("loading the zkVM and the guest");
     let prover = ExecutionProver::new(settings)?;
-    let proof = execution::prove_witness(&prover, w, &|phase| progress.phase(phase));
+    let shown = progress.clone();
+    let proof = execution::prove_witness(&prover, w, std::sync::Arc::new(move |phase| shown.phase(phase)));
     progress.finish();
     proof
 }

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Told each phase as it starts ("chunk 2/5: keccak", "proving 1 segment(s), aggregating").
 pub type PhaseObserver = Arc<dyn Fn(&str) + Send + Sync>;
 
+#[derive(Clone)]
 pub struct ProveProgress {
     bar: ProgressBar,
     observer: Option<PhaseObserver>,
@@ -38,6 +39,7 @@ impl ProveProgress {
     }
 
     pub fn phase(&self, what: &str) {
+        tracing::info!(phase = what);
         if let Some(observer) = &self.observer {
             observer(what);
         }

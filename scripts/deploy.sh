@@ -7,7 +7,7 @@
 #   scripts/deploy.sh v1 exec --prover HASH --verifier HASH --witness FILE --witness-url URL
 # Gevulot v2 (gvltctl, manifests/):
 #   scripts/deploy.sh v2 --prover-image URL --verifier-image URL --witness CID|URL \
-#                        --params CID|URL [--class micro|tiny|small] [--proof CID]
+#                        --params CID|URL [--params-file NAME] [--class micro|tiny|small] [--proof CID]
 #   scripts/deploy.sh v2 --kind execution --prover-image URL --verifier-image URL \
 #                        --witness CID|URL [--proof CID]      (the execution proof: no params)
 #
@@ -110,18 +110,19 @@ JSON
 render() {
   sed -e "s|\${PROVER_IMAGE}|$PROVER_IMAGE|g" -e "s|\${VERIFIER_IMAGE}|$VERIFIER_IMAGE|g" \
       -e "s|\${WITNESS}|$WITNESS|g" -e "s|\${PARAMS}|$PARAMS|g" -e "s|\${PROOF}|$PROOF|g" \
-      -e "s|\${CLASS}|$CLASS|g" "$root/manifests/$1" > "$out/$1"
+      -e "s|\${CLASS}|$CLASS|g" -e "s|\${PARAMS_FILE}|$PARAMS_FILE|g" "$root/manifests/$1" > "$out/$1"
   if grep -q '\${' "$out/$1"; then echo "$out/$1: unfilled placeholder" >&2; exit 1; fi
   echo "$out/$1"
 }
 
 v2() {
-  PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny
+  # PARAMS_FILE: the name the prover finds the params by (kzg_bn254_19.srs covers every class).
+  PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny PARAMS_FILE=kzg_bn254_19.srs
   local kind=state
   while [ $# -gt 0 ]; do
     case "$1" in
       --prover-image) PROVER_IMAGE=$2 ;; --verifier-image) VERIFIER_IMAGE=$2 ;; --witness) WITNESS=$2 ;;
-      --params) PARAMS=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; --kind) kind=$2 ;; *) usage ;;
+      --params) PARAMS=$2 ;; --params-file) PARAMS_FILE=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; --kind) kind=$2 ;; *) usage ;;
     esac; shift 2
   done
   [ -n "$PROVER_IMAGE" ] && [ -n "$VERIFIER_IMAGE" ] && [ -n "$WITNESS" ] || usage

@@ -5,6 +5,8 @@
 # on stable Rust: `--sanitizer none` (no AddressSanitizer; Rust's own checks and overflow checks
 # stay on). A finding is written to fuzz/artifacts/<target>/ and fails the run.
 #   scripts/fuzz.sh [target ...]        FUZZ_SECONDS=3600 scripts/fuzz.sh witness_file   (a long run)
+#   scripts/fuzz.sh --build-only        (the instrumented build alone: the test command runs it
+#                                        niced beside the tests, then the targets after them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,6 +17,9 @@ if [ ! -x "$tools/bin/cargo-fuzz" ]; then
   cargo install --quiet --locked --root "$tools" cargo-fuzz --version "$version"
 fi
 export PATH="$tools/bin:$PATH"
+if [ "${1:-}" = --build-only ]; then
+  exec cargo fuzz build --fuzz-dir fuzz --target-dir "$root/target/fuzz-build" --sanitizer none
+fi
 seconds=${FUZZ_SECONDS:-30}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(witness_file proof_file)

@@ -30,10 +30,20 @@ cargo test --workspace --locked --no-run
 wait "$beside_pid" || { cat "$rebuilt"/*.log >&2; exit 1; }
 cat "$rebuilt/install.log"
 PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh
+# The fuzz targets' instrumented build (cargo-fuzz's install and a release build of the witness
+# and proof readers: 8 minutes cold on both cores) runs beside the tests, niced: it takes the
+# cycles they leave idle (waiting on anvil, geth, QEMU's boots, the database). The targets run
+# after the tests, FUZZ_SECONDS each.
+fuzz_log="$root/target/fuzz-build.log"
+mkdir -p "$root/target"
+# Its own session, so that a failing test stops it whole (cargo-fuzz, cargo, rustc).
+setsid nice -n 19 scripts/fuzz.sh --build-only > "$fuzz_log" 2>&1 &
+fuzz_pid=$!
+trap 'kill -- "-$fuzz_pid" 2>/dev/null || true' EXIT
 GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"
 # On request, the one test too slow for the budget: a real state proof made inside the prover
 # image under QEMU's TCG (26 minutes measured on 2 cores). --workspace, not -p gevulot: the same
 # feature set as the build above, so nothing is compiled again.
 [ "${VM_PROVER:-}" != 1 ] || cargo test --workspace --locked --test tasks -- --ignored
-# Not here: the fuzz targets (scripts/fuzz.sh, its own instrumented build of 8 minutes cold). The
-# inputs they found are replayed by witness/tests/file_format.rs.
+wait "$fuzz_pid" || { cat "$fuzz_log" >&2; echo "the fuzz targets' build failed" >&2; exit 1; }
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh

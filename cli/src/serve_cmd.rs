@@ -9,7 +9,7 @@ use clap::Args;
 use execution::ProverSettings;
 use proof::ProofKind;
 use prover::ProveOptions;
-use serve::{FollowConfig, Order, ProveSetup, WorkerConfig};
+use serve::{FollowConfig, GevulotConfig, Order, ProveSetup, StateTaskParams, WorkerConfig};
 use verifier::VerifyOptions;
 
 #[derive(Args)]
@@ -38,6 +38,32 @@ pub struct ServeArgs {
     execution_witness: bool,
     #[command(flatten)]
     work: WorkArgs,
+    #[command(flatten)]
+    gevulot: GevulotArgs,
+}
+
+#[derive(Args)]
+struct GevulotArgs {
+    /// Send each job to a Gevulot (v2) network as a task instead of proving it here. A dry run:
+    /// nothing is sent. Each block's task file is written to <data dir>/gevulot/ and the exact
+    /// gvltctl and curl commands that send it and hand its proof back (POST /blocks/{n}/proof,
+    /// verified before it is taken) are printed on stdout. No local worker runs.
+    #[arg(long, requires = "gevulot_prover_image", conflicts_with = "workers")]
+    gevulot_dry_run: bool,
+    /// With --gevulot-dry-run: the prover image's URL or CID, as the network fetches it.
+    #[arg(long, value_name = "URL", requires = "gevulot_dry_run")]
+    gevulot_prover_image: Option<String>,
+    /// With --gevulot-dry-run and --proof state: the URL or CID of the params file this server
+    /// verifies with (uploaded by you; the task downloads it).
+    #[arg(long, value_name = "URL", requires = "gevulot_dry_run")]
+    gevulot_params: Option<String>,
+    /// With --gevulot-dry-run: this server's address as the network reaches it (the task fetches
+    /// the witness from it, the proof is handed back to it) [default: http://<--listen>].
+    #[arg(long, value_name = "URL", requires = "gevulot_dry_run")]
+    public_url: Option<String>,
+    /// With --gevulot-dry-run: the IPFS gateway the task's outputs are read from.
+    #[arg(long, value_name = "URL", default_value = "https://data.firestarter.gevulot.com/ipfs")]
+    gevulot_gateway: String,
 }
 
 #[derive(Args)]
@@ -186,9 +212,56 @@ async fn shutdown_signal() {
     tracing::info!("stopping");
 }
 
+/// The Gevulot dispatcher's settings for `--gevulot-dry-run`.
+fn gevulot_dispatch(
+    args: &ServeArgs,
+    setup: &ProveSetup,
+    verify: &VerifyOptions,
+    data: &std::path::Path,
+) -> anyhow::Result<Option<GevulotConfig>> {
+    let g = &args.gevulot;
+    if !g.gevulot_dry_run {
+        return Ok(None);
+    }
+    let params = match setup {
+        ProveSetup::Execution(_) => {
+            anyhow::ensure!(g.gevulot_params.is_none(), "--gevulot-params is for --proof state");
+            None
+        }
+        ProveSetup::State(opts) => {
+            let source = g.gevulot_params.clone().context(
+                "--proof state with --gevulot-dry-run needs --gevulot-params: the URL or CID of the params file \
+                 this server verifies with, which the task downloads",
+            )?;
+            let class =
+                opts.class.context("--proof state with --gevulot-dry-run needs --class (the task's circuit class)")?;
+            // The file the server verifies this class with: the task's prover must find the same.
+            let dir = verify.params.as_deref().context("no params")?;
+            let loaded =
+                params::load(dir, CapacityClass::named(class).k).with_context(|| format!("{}", dir.display()))?;
+            let file_name = loaded.path.file_name().context("params file name")?.to_string_lossy().into_owned();
+            Some(StateTaskParams { source, file_name, class: class.to_string() })
+        }
+    };
+    Ok(Some(GevulotConfig {
+        id: format!("{}{}", serve::gevulot::DISPATCHER_PREFIX, serve::work::default_worker_id(0)),
+        kind: setup.kind(),
+        order: args.work.order,
+        prover_image: g.gevulot_prover_image.clone().context("--gevulot-prover-image")?,
+        params,
+        public_url: g.public_url.clone(),
+        gateway: g.gevulot_gateway.clone(),
+        out_dir: data.join("gevulot"),
+        idle_poll: Duration::from_millis(500),
+    }))
+}
+
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data = data_dir(&args.db)?;
     let (setup, verify, insecure_dev_params) = setup(&args.work, &data)?;
+    let gevulot = gevulot_dispatch(&args, &setup, &verify, &data)?;
+    // Jobs go either to the network or to local workers, never both.
+    let workers = if gevulot.is_some() { vec![] } else { workers(&args.work, &setup) };
     let config = serve::ServeConfig {
         db: db_url(&args.db, &data),
         listen: args.listen,
@@ -201,7 +274,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_reorg_depth: 64,
             execution_witness: args.execution_witness,
         },
-        workers: workers(&args.work, &setup),
+        workers,
+        gevulot,
         verify,
         insecure_dev_params,
     };

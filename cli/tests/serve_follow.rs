@@ -97,7 +97,7 @@ fn serve_follows_proves_survives_kill_9_follows_a_reorg_and_refuses_a_tampered_p
         let mut bad: Value = serde_json::from_slice(&std::fs::read(&proof_path).unwrap()).unwrap();
         let hex = bad["chunks"][0]["block_state"]["proof"].as_str().unwrap().to_string();
         bad["chunks"][0]["block_state"]["proof"] = common::hex_flip(&hex, hex.len() / 2).into();
-        assert!(store.submit(&job.hash, "rogue", &serde_json::to_vec(&bad).unwrap(), 1).await.unwrap());
+        assert!(store.submit(&job.hash, "rogue", &serde_json::to_vec(&bad).unwrap(), Some(1)).await.unwrap());
         job.number
     });
     let blocks =

@@ -50,7 +50,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/blocks", get(blocks))
         .route("/blocks/{number}", get(block))
-        .route("/blocks/{number}/proof", get(block_proof))
+        .route("/blocks/{number}/proof", get(block_proof).post(hand_in))
         .route("/blocks/{number}/witness", get(block_witness))
         .route("/verify", post(verify))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
@@ -166,6 +166,45 @@ fn stored_file(found: Result<Option<Vec<u8>>, StoreError>, missing: impl FnOnce(
 
 fn json_file(bytes: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// A proof from a Gevulot task (see `gevulot`): taken only for a job a dispatcher holds, and only
+/// if it verifies against the block's witness (so that a stray or forged upload cannot fail the
+/// job); 202 when handed in, then the server verifies it again as it does every worker's proof.
+async fn hand_in(State(s): Shared, BlockNumber(number): BlockNumber, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => return error(e.status(), e.body_text()),
+    };
+    if let Err(e) = proof::Envelope::decode(&body, "the upload") {
+        return error(StatusCode::BAD_REQUEST, e);
+    }
+    let job = match s.store.dispatched_at(number).await {
+        Ok(Some(job)) => job,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("block {number} is not stored")),
+        Err(e) => return internal(e),
+    };
+    if !job.waiting {
+        let why = format!("block {number} does not wait for a proof from a Gevulot task (its job is {})", job.status);
+        return error(StatusCode::CONFLICT, why);
+    }
+    let Ok(_permit) = s.verifying.acquire().await else { return internal("shutting down") };
+    let (opts, proof, witness) = (s.verify.clone(), body.clone(), job.witness);
+    let report = match tokio::task::spawn_blocking(move || verify_bytes(&proof, Some(&witness), &opts)).await {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => return internal(e),
+        Err(e) => return internal(e),
+    };
+    if !(report.is_success && report.witness_matched == Some(true)) {
+        let body = json!({ "error": format!("the proof is refused: {}", report.message), "report": report });
+        return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+    }
+    match s.store.submit(&job.hash, &job.worker, &body, None).await {
+        Ok(true) => (StatusCode::ACCEPTED, Json(json!({ "number": number, "hash": job.hash, "status": "submitted" })))
+            .into_response(),
+        Ok(false) => error(StatusCode::CONFLICT, format!("block {number}'s job changed meanwhile")),
+        Err(e) => internal(e),
+    }
 }
 
 #[derive(Deserialize)]

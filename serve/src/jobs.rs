@@ -68,6 +68,17 @@ pub struct Submitted {
     pub witness: Vec<u8>,
 }
 
+/// The job of a canonical block, as the Gevulot hand-in sees it.
+#[derive(Debug)]
+pub struct Dispatched {
+    pub hash: String,
+    pub worker: String,
+    pub witness: Vec<u8>,
+    pub status: String,
+    /// Its proof is expected from a Gevulot task (status `proving`, claimed by a dispatcher).
+    pub waiting: bool,
+}
+
 /// A job is tried this many times (a worker that dies mid-proof, for instance out of memory, is
 /// one try); then it is failed rather than retried forever.
 pub const MAX_ATTEMPTS: u64 = 3;
@@ -145,20 +156,46 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Hands in a proof for verification. False: the job was no longer this worker's.
-    pub async fn submit(&self, hash: &str, worker: &str, proof: &[u8], prove_ms: u64) -> Result<bool, StoreError> {
+    /// Hands in a proof for verification. False: the job was no longer this worker's. The prove
+    /// time is unknown (None) for a proof made elsewhere (a Gevulot task).
+    pub async fn submit(
+        &self,
+        hash: &str,
+        worker: &str,
+        proof: &[u8],
+        prove_ms: Option<u64>,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE jobs SET status = 'submitted', proof = $1, prove_ms = $2, progress = 'waiting for verification',
                  lease_until = NULL
              WHERE hash = $3 AND worker = $4 AND status = 'proving'",
         )
         .bind(proof)
-        .bind(prove_ms as i64)
+        .bind(prove_ms.map(|ms| ms as i64))
         .bind(hash)
         .bind(worker)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The canonical block at `number` if its job waits for a proof from a Gevulot task (claimed by a
+    /// dispatcher, see `gevulot`): its hash, the dispatcher's id, the witness and when it was sent.
+    pub async fn dispatched_at(&self, number: u64) -> Result<Option<Dispatched>, StoreError> {
+        let row = sqlx::query(
+            "SELECT j.hash, j.worker, b.witness, j.status FROM jobs j JOIN blocks b ON b.hash = j.hash
+             WHERE j.number = $1 AND b.canonical = 1",
+        )
+        .bind(number as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| {
+            let worker: Option<String> = r.get(1);
+            let status: String = r.get(3);
+            let waiting = status == JobStatus::Proving.as_str()
+                && worker.as_deref().is_some_and(|w| w.starts_with(crate::gevulot::DISPATCHER_PREFIX));
+            Dispatched { hash: r.get(0), worker: worker.unwrap_or_default(), witness: r.get(2), status, waiting }
+        }))
     }
 
     /// The worker could not prove the block (the prover's error): failed, with the reason.

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod follow;
+pub mod gevulot;
 pub mod jobs;
 pub mod judge;
 pub mod metrics;
@@ -23,6 +24,7 @@ use tokio::{
 use verifier::VerifyOptions;
 
 pub use follow::FollowConfig;
+pub use gevulot::{GevulotConfig, StateTaskParams};
 pub use jobs::Order;
 pub use store::Store;
 pub use work::{ProveSetup, WorkerConfig};
@@ -38,6 +40,8 @@ pub struct ServeConfig {
     pub follow: FollowConfig,
     /// One config per worker this process runs (none: only follow, verify and serve).
     pub workers: Vec<WorkerConfig>,
+    /// Jobs go to a Gevulot network as tasks (dry run: prepared and printed, not sent).
+    pub gevulot: Option<GevulotConfig>,
     pub verify: VerifyOptions,
     pub insecure_dev_params: bool,
 }
@@ -65,6 +69,11 @@ pub async fn serve(
     tasks.spawn(follow::run_follower(store.clone(), config.follow, metrics.clone(), status.clone(), stop.clone()));
     tasks.spawn(judge::run_judge(store.clone(), config.verify.clone(), metrics.clone(), stop.clone()));
     spawn_workers(&mut tasks, &store, config.workers, &metrics, &stop);
+    if let Some(mut gevulot) = config.gevulot {
+        gevulot.public_url.get_or_insert_with(|| format!("http://{address}"));
+        tracing::info!(dispatcher = %gevulot.id, kind = gevulot.kind, "Gevulot dispatcher started (dry run)");
+        tasks.spawn(gevulot::run_dispatcher(store.clone(), gevulot, metrics.clone(), stop.clone()));
+    }
     let state = Arc::new(api::ApiState {
         store,
         metrics,

@@ -104,7 +104,7 @@ async fn prove_job(store: &Store, config: &WorkerConfig, metrics: &Metrics, job:
     let stored = match outcome {
         Ok(proof) => {
             metrics.prove_seconds.observe(seconds);
-            store.submit(&job.hash, &config.id, &proof, (seconds * 1000.0) as u64).await
+            store.submit(&job.hash, &config.id, &proof, Some((seconds * 1000.0) as u64)).await
         }
         Err(reason) => {
             tracing::warn!(worker = %config.id, number = job.number, "proving failed: {reason}");

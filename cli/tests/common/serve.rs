@@ -4,6 +4,7 @@ use std::{
     io::{BufRead, BufReader},
     path::Path,
     process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -12,6 +13,9 @@ use serde_json::Value;
 pub struct Serve {
     child: Child,
     pub url: String,
+    /// What it printed on stdout after the address, read as it comes (so that it never blocks on
+    /// a full pipe).
+    printed: Arc<Mutex<Vec<String>>>,
 }
 
 impl Serve {
@@ -27,11 +31,24 @@ impl Serve {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        stdout.read_line(&mut line).unwrap();
         let url =
             line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("serve printed {line:?}")).to_string();
-        Serve { child, url }
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let sink = printed.clone();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Serve { child, url, printed }
+    }
+
+    /// The lines printed on stdout so far, after the address.
+    pub fn printed(&self) -> Vec<String> {
+        self.printed.lock().unwrap().clone()
     }
 
     /// GET, the status and the JSON answer (Null when the body is not JSON).

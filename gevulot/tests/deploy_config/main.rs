@@ -17,13 +17,14 @@ fn root() -> PathBuf {
 }
 
 /// The values scripts/deploy.sh substitutes; every placeholder in the files must be one of them.
-const PLACEHOLDERS: [(&str, &str); 6] = [
+const PLACEHOLDERS: [(&str, &str); 7] = [
     ("${PROVER_IMAGE}", "https://example.org/eth-block-prover.img"),
     ("${VERIFIER_IMAGE}", "https://example.org/eth-block-verifier.img"),
     ("${WITNESS}", "QmWitnessCid"),
     ("${PARAMS}", "https://example.org/kzg_bn254_19.srs"),
     ("${PROOF}", "QmProofCid"),
     ("${CLASS}", "tiny"),
+    ("${PARAMS_FILE}", "kzg_bn254_19.srs"),
 ];
 
 fn load(name: &str) -> String {
@@ -277,7 +278,8 @@ fn deploy_script_renders_the_exec_tasks_and_manifests_it_would_send() {
 
     // The execution proof: its own manifests, no params. Each run renders the task it sends.
     let v2_execution = |extra: &[&str], sent: &str| -> Task {
-        let mut args = vec!["v2", "--kind", "execution", "--prover-image", "p", "--verifier-image", "v", "--witness", "QmW"];
+        let mut args =
+            vec!["v2", "--kind", "execution", "--prover-image", "p", "--verifier-image", "v", "--witness", "QmW"];
         args.extend_from_slice(extra);
         let out = deploy(dir.path(), &args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -291,7 +293,19 @@ fn deploy_script_renders_the_exec_tasks_and_manifests_it_would_send() {
     check_execution_verifier(&verifier.spec);
     let out = deploy(
         dir.path(),
-        &["v2", "--kind", "execution", "--prover-image", "p", "--verifier-image", "v", "--witness", "w", "--params", "k"],
+        &[
+            "v2",
+            "--kind",
+            "execution",
+            "--prover-image",
+            "p",
+            "--verifier-image",
+            "v",
+            "--witness",
+            "w",
+            "--params",
+            "k",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs none"));

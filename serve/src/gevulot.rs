@@ -1,0 +1,240 @@
+//! Jobs sent to a Gevulot (v2) network as tasks instead of to local workers. With no network
+//! reachable from here, only the dry run exists: the dispatcher claims each job as a worker would,
+//! writes the block's task file (the prover task of `manifests/`, filled in as
+//! `scripts/deploy.sh` fills it, its witness fetched from this server's own API) and prints the
+//! exact commands that send it and bring its proof back. The proof comes back through
+//! `POST /blocks/{n}/proof` (api.rs), which verifies it before the job takes it; the server then
+//! verifies it again as it does every worker's. A task that never comes back is sent again when
+//! its lease (the task's time limit) runs out, like a dead worker's job.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use tokio::sync::watch;
+
+use crate::{
+    jobs::{Claimed, Order},
+    metrics::Metrics,
+    store::Store,
+};
+
+/// Every dispatcher's id starts with this: the hand-in takes proofs only for jobs they hold.
+pub const DISPATCHER_PREFIX: &str = "gevulot-";
+
+const STATE_TASK: &str = include_str!("../../manifests/prover-task.yaml");
+const EXECUTION_TASK: &str = include_str!("../../manifests/prover-execution-task.yaml");
+/// Where a v2 worker puts a task's inputs; a target elsewhere is never delivered.
+const INPUT_DIR: &str = "/mnt/gevulot/input/";
+/// Time between the task's limit running out and the job being sent again: the network's queue.
+const LEASE_MARGIN: Duration = Duration::from_secs(600);
+
+#[derive(Clone, Debug)]
+pub struct GevulotConfig {
+    /// Starts with [`DISPATCHER_PREFIX`].
+    pub id: String,
+    pub kind: &'static str,
+    pub order: Order,
+    /// The prover image's URL or CID, as the network fetches it.
+    pub prover_image: String,
+    /// State proofs: the URL or CID of the params file the server verifies with, its file name
+    /// (the prover picks params by name) and the circuit class.
+    pub params: Option<StateTaskParams>,
+    /// How the network reaches this server's API (the witness goes out, the proof comes back)
+    /// [default: the address the server listens on].
+    pub public_url: Option<String>,
+    /// The IPFS gateway the task's outputs are read from.
+    pub gateway: String,
+    /// Where task files are written.
+    pub out_dir: PathBuf,
+    pub idle_poll: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct StateTaskParams {
+    pub source: String,
+    pub file_name: String,
+    pub class: String,
+}
+
+/// A job prepared for the network: its task file and the commands that run it.
+#[derive(Debug)]
+pub struct Dispatch {
+    pub task_file: PathBuf,
+    pub commands: Vec<String>,
+    /// The task's own time limit, plus the margin: how long the job waits for the proof.
+    pub lease: Duration,
+}
+
+/// Dispatches jobs until `stop` turns true.
+pub async fn run_dispatcher(
+    store: Store,
+    config: GevulotConfig,
+    _metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // The claim's own lease only has to outlast the few milliseconds before the task's lease
+    // replaces it.
+    let claim_lease = Duration::from_secs(60);
+    while !*stop.borrow() {
+        let claimed = match store.claim(&config.id, claim_lease.as_millis() as u64, config.order, config.kind).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!("Gevulot dispatcher: cannot claim a job: {e}");
+                None
+            }
+        };
+        let Some(job) = claimed else {
+            crate::pause(config.idle_poll, &mut stop).await;
+            continue;
+        };
+        match dispatch(&config, &job) {
+            Ok(d) => {
+                print_commands(&job, &d);
+                let progress = format!(
+                    "dry run: Gevulot task prepared, not sent ({}); its proof is taken at POST /blocks/{}/proof",
+                    d.task_file.display(),
+                    job.number
+                );
+                let lease = d.lease.as_millis() as u64;
+                if let Err(e) = store.heartbeat(&job.hash, &config.id, lease, &progress).await {
+                    tracing::warn!(number = job.number, "cannot record the dispatch: {e}");
+                }
+            }
+            Err(reason) => {
+                tracing::warn!(number = job.number, "cannot prepare the Gevulot task: {reason}");
+                let _ = store.fail(&job.hash, &config.id, &format!("preparing the Gevulot task: {reason}")).await;
+            }
+        }
+    }
+}
+
+fn print_commands(job: &Claimed, d: &Dispatch) {
+    tracing::info!(number = job.number, hash = %job.hash, task = %d.task_file.display(), "Gevulot task prepared (dry run)");
+    let mut out = std::io::stdout().lock();
+    // stdout may be closed (a supervisor that read the address only): the log has the file.
+    let _ = writeln!(out, "# block {} ({}): Gevulot task (dry run, not sent)", job.number, job.hash);
+    for command in &d.commands {
+        let _ = writeln!(out, "{command}");
+    }
+    let _ = out.flush();
+}
+
+/// Writes the block's task file and returns it with the commands.
+pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, String> {
+    let api = config.public_url.as_deref().ok_or("no public URL")?.trim_end_matches('/');
+    let witness_url = format!("{api}/blocks/{}/witness", job.number);
+    let spec = task_spec(config, &witness_url)?;
+    let lease = task_time(&spec)? + LEASE_MARGIN;
+    let short_hash = job.hash.trim_start_matches("0x").get(..12).unwrap_or(&job.hash);
+    let task_file = config.out_dir.join(format!("block-{}-{short_hash}.yaml", job.number));
+    std::fs::create_dir_all(&config.out_dir).map_err(|e| format!("{}: {e}", config.out_dir.display()))?;
+    witness::file::write_atomic(&task_file, spec.as_bytes()).map_err(|e| e.to_string())?;
+    let proof_file = config.out_dir.join(format!("block-{}-{short_hash}-proof.json", job.number));
+    let commands = vec![
+        format!(r#"gvltctl task create -e "$GEVULOT_ENDPOINT" -n "$GEVULOT_MNEMONIC" -f {}"#, quoted(&task_file)),
+        r#"gvltctl task get -e "$GEVULOT_ENDPOINT" TASK_ID    # TASK_ID: printed by task create; once Done, status.outputContexts[0] is PROOF_CID"#.to_string(),
+        format!("curl -fsS -o {} {}/PROOF_CID", quoted(&proof_file), config.gateway.trim_end_matches('/')),
+        format!("curl -fsS --data-binary @{} {api}/blocks/{}/proof", quoted(&proof_file), job.number),
+    ];
+    Ok(Dispatch { task_file, commands, lease })
+}
+
+/// The prover task of `manifests/` for the job's kind, filled in; refused (with the field named)
+/// if anything is left unfilled or an input would not be delivered.
+pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<String, String> {
+    let mut values = vec![("PROVER_IMAGE", config.prover_image.as_str()), ("WITNESS", witness_url)];
+    let template = match (config.kind, &config.params) {
+        ("execution", _) => EXECUTION_TASK,
+        ("state", Some(p)) => {
+            values.extend([("PARAMS", p.source.as_str()), ("PARAMS_FILE", &p.file_name), ("CLASS", &p.class)]);
+            STATE_TASK
+        }
+        ("state", None) => return Err("a state proof's task needs the params' URL, file name and class".into()),
+        (other, _) => return Err(format!("no Gevulot task for the proof kind {other:?}")),
+    };
+    let mut text = template.to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("${{{name}}}"), value);
+    }
+    if let Some(at) = text.find("${") {
+        let name: String = text[at..].chars().take_while(|c| *c != '}').collect();
+        return Err(format!("the task template's placeholder {name}}} has no value"));
+    }
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| format!("the task is not YAML: {e}"))?;
+    for input in doc["spec"]["inputContexts"].as_sequence().into_iter().flatten() {
+        let target = input["target"].as_str().unwrap_or_default();
+        let climbs = Path::new(target).components().any(|c| c == std::path::Component::ParentDir);
+        if !target.starts_with(INPUT_DIR) || climbs {
+            return Err(format!("spec.inputContexts target {target:?} is not under {INPUT_DIR}"));
+        }
+    }
+    Ok(text)
+}
+
+/// `spec.resources.time` of a task ("2h", "10m").
+fn task_time(spec: &str) -> Result<Duration, String> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(spec).map_err(|e| e.to_string())?;
+    let time = doc["spec"]["resources"]["time"].as_str().ok_or("the task has no spec.resources.time")?;
+    humantime::parse_duration(time).map_err(|e| format!("spec.resources.time {time:?}: {e}"))
+}
+
+/// A path as a shell word.
+fn quoted(path: &Path) -> String {
+    let text = path.display().to_string();
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c)) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(kind: &'static str) -> GevulotConfig {
+        GevulotConfig {
+            id: "gevulot-test".into(),
+            kind,
+            order: Order::Oldest,
+            prover_image: "https://images.example.org/prover.img".into(),
+            params: Some(StateTaskParams {
+                source: "https://params.example.org/kzg_bn254_19.srs".into(),
+                file_name: "kzg_bn254_19.srs".into(),
+                class: "tiny".into(),
+            }),
+            public_url: Some("http://10.0.0.1:8080/".into()),
+            gateway: "https://ipfs.example.org/ipfs".into(),
+            out_dir: PathBuf::from("/tmp/it's here"),
+            idle_poll: Duration::from_millis(100),
+        }
+    }
+
+    #[test]
+    fn both_kinds_fill_their_task_and_a_missing_value_is_named() {
+        let state = task_spec(&config("state"), "http://w/blocks/7/witness").unwrap();
+        assert!(state.contains("source: http://w/blocks/7/witness"), "{state}");
+        assert!(state.contains("target: /mnt/gevulot/input/params/kzg_bn254_19.srs"), "{state}");
+        assert_eq!(task_time(&state).unwrap(), Duration::from_secs(2 * 3600));
+        let execution = task_spec(&config("execution"), "http://w/blocks/7/witness").unwrap();
+        assert!(execution.contains("args: [--kind, execution"), "{execution}");
+        assert_eq!(task_time(&execution).unwrap(), Duration::from_secs(12 * 3600));
+
+        let no_params = GevulotConfig { params: None, ..config("state") };
+        assert!(task_spec(&no_params, "x").unwrap_err().contains("params"));
+        let mut empty_name = config("state");
+        empty_name.params.as_mut().unwrap().file_name = "../../etc/x".into();
+        let refused = task_spec(&empty_name, "x").unwrap_err();
+        assert!(refused.contains("not under /mnt/gevulot/input/"), "{refused}");
+    }
+
+    #[test]
+    fn paths_are_quoted_for_the_shell() {
+        assert_eq!(quoted(Path::new("/data/gevulot/block-1.yaml")), "/data/gevulot/block-1.yaml");
+        assert_eq!(quoted(Path::new("/tmp/it's here/x")), r"'/tmp/it'\''s here/x'");
+    }
+}

@@ -176,7 +176,7 @@ async fn hand_in(State(s): Shared, BlockNumber(number): BlockNumber, body: Resul
         Ok(body) => body,
         Err(e) => return error(e.status(), e.body_text()),
     };
-    if let Err(e) = proof::Envelope::decode(&body, "the upload") {
+    if let Err(e) = verifier::decode_proof(&body, "the upload") {
         return error(StatusCode::BAD_REQUEST, e);
     }
     let job = match s.store.dispatched_at(number).await {
@@ -229,7 +229,7 @@ async fn verify(
         Ok(body) => body,
         Err(e) => return error(e.status(), e.body_text()),
     };
-    if let Err(e) = proof::Envelope::decode(&body, "the upload") {
+    if let Err(e) = verifier::decode_proof(&body, "the upload") {
         return error(StatusCode::BAD_REQUEST, e);
     }
     let witness = match q.block {

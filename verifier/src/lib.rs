@@ -9,5 +9,5 @@ mod report;
 mod verify;
 
 pub use execution_report::ExecutionSection;
-pub use report::{verify_file, VerifyReport};
+pub use report::{decode_proof, verify_file, VerifyReport};
 pub use verify::{verify_proof, Verified, VerifyError, VerifyOptions};

@@ -65,6 +65,20 @@ pub fn verify_file(path: &Path, opts: &VerifyOptions) -> VerifyReport {
     report
 }
 
+/// Decodes proof-file bytes whole, the body as the kind the envelope names, without verifying:
+/// what a server checks before it takes an upload, so that a file that is not a proof of either
+/// kind is refused as such (a 400) rather than reported as a proof that does not verify.
+pub fn decode_proof(bytes: &[u8], name: &str) -> Result<ProofKind, String> {
+    let envelope = Envelope::decode(bytes, name).map_err(|e| e.to_string())?;
+    let kind = envelope.kind;
+    match kind {
+        ProofKind::State => envelope.into_body::<ProofFile>(kind).map(drop),
+        ProofKind::Execution => envelope.into_body::<execution::ExecutionProofFile>(kind).map(drop),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(kind)
+}
+
 fn verify_any(path: &Path, opts: &VerifyOptions, report: &mut VerifyReport) -> Result<(), String> {
     let envelope = Envelope::read(path).map_err(|e| e.to_string())?;
     report.kind = Some(envelope.kind);

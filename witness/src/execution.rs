@@ -4,7 +4,10 @@
 
 use stateless::{execute_block, Executed, StatelessInput};
 
-use crate::{error::WitnessError, types::WitnessFile};
+use crate::{
+    error::WitnessError,
+    types::{AccountProof, WitnessFile},
+};
 
 /// The stateless input of a witness: typed headers (each still hashed by the check), every proof
 /// node of the pre- and post-state (the post-state proofs hold the nodes a deletion needs), codes.
@@ -13,11 +16,7 @@ pub fn stateless_input(w: &WitnessFile) -> Result<StatelessInput, WitnessError> 
     let header = b.header.decode()?;
     let ancestors = b.ancestors.iter().map(|a| a.decode()).collect::<Result<Vec<_>, _>>()?;
     let proofs = b.pre_state.iter().chain(&b.post_state);
-    let mut nodes: Vec<_> = proofs
-        .flat_map(|a| a.proof.iter().chain(a.storage.iter().flat_map(|s| &s.proof)))
-        .filter(|n| !n.is_empty())
-        .cloned()
-        .collect();
+    let mut nodes: Vec<_> = proofs.flat_map(AccountProof::proof_nodes).filter(|n| !n.is_empty()).cloned().collect();
     nodes.sort();
     nodes.dedup();
     Ok(StatelessInput {
@@ -57,7 +56,12 @@ fn keeps_zero_slot_leaves(w: &WitnessFile) -> bool {
     let b = &w.block;
     b.post_state.iter().any(|account| {
         account.storage.iter().filter(|s| s.value.is_zero()).any(|s| {
-            crate::mpt::proves_leaf(account.storage_root, alloy_primitives::keccak256(s.key), &alloy_rlp::encode(s.value), &s.proof)
+            crate::mpt::proves_leaf(
+                account.storage_root,
+                alloy_primitives::keccak256(s.key),
+                &alloy_rlp::encode(s.value),
+                &s.proof,
+            )
         })
     })
 }

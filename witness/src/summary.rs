@@ -3,7 +3,7 @@
 use alloy_primitives::B256;
 use serde::Serialize;
 
-use crate::types::WitnessFile;
+use crate::types::{AccountProof, WitnessFile};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
@@ -26,11 +26,7 @@ pub struct Summary {
 impl Summary {
     pub fn of(w: &WitnessFile, file_bytes: Option<u64>) -> Self {
         let b = &w.block;
-        let proofs = b
-            .pre_state
-            .iter()
-            .chain(&b.post_state)
-            .flat_map(|a| a.proof.iter().chain(a.storage.iter().flat_map(|s| s.proof.iter())));
+        let proofs = b.pre_state.iter().chain(&b.post_state).flat_map(AccountProof::proof_nodes);
         let (proof_nodes, proof_bytes) = proofs.fold((0, 0), |(n, bytes), node| (n + 1, bytes + node.len()));
         Summary {
             chain_id: w.chain_id,

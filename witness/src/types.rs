@@ -87,4 +87,10 @@ impl AccountProof {
     pub fn has_code(&self) -> bool {
         !(self.code_hash == alloy_primitives::KECCAK256_EMPTY || self.code_hash.is_zero())
     }
+
+    /// Every trie node of the account's proof and of its slots' proofs (the state trie's nodes
+    /// first), as the stateless check takes them.
+    pub fn proof_nodes(&self) -> impl Iterator<Item = &Bytes> {
+        self.proof.iter().chain(self.storage.iter().flat_map(|s| &s.proof))
+    }
 }

@@ -24,7 +24,7 @@ use crate::{
     from_rpc::{self, ShapeError},
     node_proofs::NodeBag,
     rpc::{Call, RpcClient, RpcError},
-    types::{BlockWitness, RawHeader, WitnessFile},
+    types::{AccountProof, BlockWitness, RawHeader, WitnessFile},
 };
 
 /// Enough for a read hidden behind another missing one.
@@ -154,7 +154,7 @@ fn complete(
         tracing::info!(accounts = sub.len(), "proving what the node's witness left out");
         let fetched = fetch(&sub)?;
         let proofs = fetched.pre.iter().chain(&fetched.post);
-        bag.extend(proofs.flat_map(|a| a.proof.iter().chain(a.storage.iter().flat_map(|s| &s.proof))).cloned());
+        bag.extend(proofs.flat_map(AccountProof::proof_nodes).cloned());
         input.codes.extend(fetched.codes.into_iter().filter(|c| !c.is_empty()));
     }
     Ok(())

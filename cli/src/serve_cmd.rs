@@ -228,13 +228,8 @@ fn gevulot_dispatch(
             anyhow::ensure!(g.gevulot_params.is_none(), "--gevulot-params is for --proof state");
             None
         }
-        ProveSetup::State(opts) => {
-            let source = g.gevulot_params.clone().context(
-                "--proof state with --gevulot-dry-run needs --gevulot-params: the URL or CID of the params file \
-                 this server verifies with, which the task downloads",
-            )?;
-            let class =
-                opts.class.context("--proof state with --gevulot-dry-run needs --class (the task's circuit class)")?;
+        ProveSetup::State(_) => {
+            let (source, class) = state_task_args(args)?;
             // The file the server verifies this class with: the task's prover must find the same.
             let dir = verify.params.as_deref().context("no params")?;
             let loaded =
@@ -256,7 +251,22 @@ fn gevulot_dispatch(
     }))
 }
 
+/// A state proof's Gevulot task needs the params' URL and the class: checked before any params
+/// are generated.
+fn state_task_args(args: &ServeArgs) -> anyhow::Result<(String, ClassName)> {
+    let source = args.gevulot.gevulot_params.clone().context(
+        "--proof state with --gevulot-dry-run needs --gevulot-params: the URL or CID of the params file this \
+         server verifies with, which the task downloads",
+    )?;
+    let class =
+        args.work.class.context("--proof state with --gevulot-dry-run needs --class (the task's circuit class)")?;
+    Ok((source, class))
+}
+
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.gevulot.gevulot_dry_run && args.work.kind == ProofKind::State {
+        state_task_args(&args)?;
+    }
     let data = data_dir(&args.db)?;
     let (setup, verify, insecure_dev_params) = setup(&args.work, &data)?;
     let gevulot = gevulot_dispatch(&args, &setup, &verify, &data)?;

@@ -138,3 +138,27 @@ fn proving_refuses_bad_witnesses_and_params_before_any_proving() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["is_success"], false);
 }
+
+#[test]
+fn serve_refuses_an_incomplete_gevulot_dry_run_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["-q", "serve", "-r", "http://127.0.0.1:1", "--data-dir", data.to_str().unwrap()];
+        args.extend(extra);
+        prover_cmd(&args)
+    };
+    assert_fails_with(&serve(&["--gevulot-dry-run"]), 2, "--gevulot-prover-image <URL>");
+    let dry = ["--gevulot-dry-run", "--gevulot-prover-image", "https://example.org/prover.img"];
+    assert_fails_with(&serve(&[&dry[..], &["--workers", "2"]].concat()), 2, "cannot be used with '--workers");
+    assert_fails_with(&serve(&["--gevulot-params", "x"]), 2, "--gevulot-dry-run");
+    let state = [&dry[..], &["--proof", "state"]].concat();
+    assert_fails(&serve(&state), "needs --gevulot-params");
+    assert_fails(
+        &serve(&[&state[..], &["--gevulot-params", "https://example.org/kzg_bn254_19.srs"]].concat()),
+        "needs --class",
+    );
+    assert_fails(&serve(&[&dry[..], &["--gevulot-params", "x"]].concat()), "--gevulot-params is for --proof state");
+    // Refused before the data directory is made (no INSECURE params generated for nothing).
+    assert!(!data.join("insecure-dev-params").exists());
+}

@@ -215,6 +215,7 @@ async fn shutdown_signal() {
 /// The Gevulot dispatcher's settings for `--gevulot-dry-run`.
 fn gevulot_dispatch(
     args: &ServeArgs,
+    state_task: Option<(String, ClassName)>,
     setup: &ProveSetup,
     verify: &VerifyOptions,
     data: &std::path::Path,
@@ -229,7 +230,7 @@ fn gevulot_dispatch(
             None
         }
         ProveSetup::State(_) => {
-            let (source, class) = state_task_args(args)?;
+            let (source, class) = state_task.context("the state task's arguments")?;
             // The file the server verifies this class with: the task's prover must find the same.
             let dir = verify.params.as_deref().context("no params")?;
             let loaded =
@@ -264,12 +265,15 @@ fn state_task_args(args: &ServeArgs) -> anyhow::Result<(String, ClassName)> {
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if args.gevulot.gevulot_dry_run && args.work.kind == ProofKind::State {
-        state_task_args(&args)?;
-    }
+    // Checked before the data directory and any params are made.
+    let state_task = if args.gevulot.gevulot_dry_run && args.work.kind == ProofKind::State {
+        Some(state_task_args(&args)?)
+    } else {
+        None
+    };
     let data = data_dir(&args.db)?;
     let (setup, verify, insecure_dev_params) = setup(&args.work, &data)?;
-    let gevulot = gevulot_dispatch(&args, &setup, &verify, &data)?;
+    let gevulot = gevulot_dispatch(&args, state_task, &setup, &verify, &data)?;
     // Jobs go either to the network or to local workers, never both.
     let workers = if gevulot.is_some() { vec![] } else { workers(&args.work, &setup) };
     let config = serve::ServeConfig {

@@ -10,7 +10,6 @@
 use std::{
     io::Write,
     path::{Path, PathBuf},
-    sync::Arc,
     time::Duration,
 };
 
@@ -18,7 +17,6 @@ use tokio::sync::watch;
 
 use crate::{
     jobs::{Claimed, Order},
-    metrics::Metrics,
     store::Store,
 };
 
@@ -70,12 +68,7 @@ pub struct Dispatch {
 }
 
 /// Dispatches jobs until `stop` turns true.
-pub async fn run_dispatcher(
-    store: Store,
-    config: GevulotConfig,
-    _metrics: Arc<Metrics>,
-    mut stop: watch::Receiver<bool>,
-) {
+pub async fn run_dispatcher(store: Store, config: GevulotConfig, mut stop: watch::Receiver<bool>) {
     // The claim's own lease only has to outlast the few milliseconds before the task's lease
     // replaces it.
     let claim_lease = Duration::from_secs(60);
@@ -127,8 +120,8 @@ fn print_commands(job: &Claimed, d: &Dispatch) {
 pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, String> {
     let api = config.public_url.as_deref().ok_or("no public URL")?.trim_end_matches('/');
     let witness_url = format!("{api}/blocks/{}/witness", job.number);
-    let spec = task_spec(config, &witness_url)?;
-    let lease = task_time(&spec)? + LEASE_MARGIN;
+    let (spec, time) = task_spec(config, &witness_url)?;
+    let lease = time + LEASE_MARGIN;
     let short_hash = job.hash.trim_start_matches("0x").get(..12).unwrap_or(&job.hash);
     let task_file = config.out_dir.join(format!("block-{}-{short_hash}.yaml", job.number));
     std::fs::create_dir_all(&config.out_dir).map_err(|e| format!("{}: {e}", config.out_dir.display()))?;
@@ -143,9 +136,10 @@ pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, Strin
     Ok(Dispatch { task_file, commands, lease })
 }
 
-/// The prover task of `manifests/` for the job's kind, filled in; refused (with the field named)
-/// if anything is left unfilled or an input would not be delivered.
-pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<String, String> {
+/// The prover task of `manifests/` for the job's kind, filled in, with its time limit
+/// (`spec.resources.time`); refused (with the field named) if anything is left unfilled or an
+/// input would not be delivered.
+pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<(String, Duration), String> {
     let mut values = vec![("PROVER_IMAGE", config.prover_image.as_str()), ("WITNESS", witness_url)];
     let template = match (config.kind, &config.params) {
         ("execution", _) => EXECUTION_TASK,
@@ -172,14 +166,10 @@ pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<String, St
             return Err(format!("spec.inputContexts target {target:?} is not under {INPUT_DIR}"));
         }
     }
-    Ok(text)
-}
-
-/// `spec.resources.time` of a task ("2h", "10m").
-fn task_time(spec: &str) -> Result<Duration, String> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(spec).map_err(|e| e.to_string())?;
+    // "2h", "10m".
     let time = doc["spec"]["resources"]["time"].as_str().ok_or("the task has no spec.resources.time")?;
-    humantime::parse_duration(time).map_err(|e| format!("spec.resources.time {time:?}: {e}"))
+    let time = humantime::parse_duration(time).map_err(|e| format!("spec.resources.time {time:?}: {e}"))?;
+    Ok((text, time))
 }
 
 /// A path as a shell word.
@@ -216,13 +206,13 @@ mod tests {
 
     #[test]
     fn both_kinds_fill_their_task_and_a_missing_value_is_named() {
-        let state = task_spec(&config("state"), "http://w/blocks/7/witness").unwrap();
+        let (state, time) = task_spec(&config("state"), "http://w/blocks/7/witness").unwrap();
         assert!(state.contains("source: http://w/blocks/7/witness"), "{state}");
         assert!(state.contains("target: /mnt/gevulot/input/params/kzg_bn254_19.srs"), "{state}");
-        assert_eq!(task_time(&state).unwrap(), Duration::from_secs(2 * 3600));
-        let execution = task_spec(&config("execution"), "http://w/blocks/7/witness").unwrap();
+        assert_eq!(time, Duration::from_secs(2 * 3600));
+        let (execution, time) = task_spec(&config("execution"), "http://w/blocks/7/witness").unwrap();
         assert!(execution.contains("args: [--kind, execution"), "{execution}");
-        assert_eq!(task_time(&execution).unwrap(), Duration::from_secs(12 * 3600));
+        assert_eq!(time, Duration::from_secs(12 * 3600));
 
         let no_params = GevulotConfig { params: None, ..config("state") };
         assert!(task_spec(&no_params, "x").unwrap_err().contains("params"));

@@ -180,7 +180,7 @@ impl Store {
     }
 
     /// The canonical block at `number` if its job waits for a proof from a Gevulot task (claimed by a
-    /// dispatcher, see `gevulot`): its hash, the dispatcher's id, the witness and when it was sent.
+    /// dispatcher, see `gevulot`), with its hash, the dispatcher's id, the witness and the status.
     pub async fn dispatched_at(&self, number: u64) -> Result<Option<Dispatched>, StoreError> {
         let row = sqlx::query(
             "SELECT j.hash, j.worker, b.witness, j.status FROM jobs j JOIN blocks b ON b.hash = j.hash

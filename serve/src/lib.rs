@@ -72,7 +72,7 @@ pub async fn serve(
     if let Some(mut gevulot) = config.gevulot {
         gevulot.public_url.get_or_insert_with(|| format!("http://{address}"));
         tracing::info!(dispatcher = %gevulot.id, kind = gevulot.kind, "Gevulot dispatcher started (dry run)");
-        tasks.spawn(gevulot::run_dispatcher(store.clone(), gevulot, metrics.clone(), stop.clone()));
+        tasks.spawn(gevulot::run_dispatcher(store.clone(), gevulot, stop.clone()));
     }
     let state = Arc::new(api::ApiState {
         store,

@@ -9,10 +9,14 @@
 #   scripts/deploy.sh v2 --prover-image URL --verifier-image URL --witness CID|URL \
 #                        --params CID|URL [--params-file NAME] [--class micro|tiny|small] [--proof CID]
 #   scripts/deploy.sh v2 --kind execution --prover-image URL --verifier-image URL \
-#                        --witness CID|URL [--proof CID]      (the execution proof: no params)
+#                        --witness CID|URL [--proof CID] [--gpu]   (the execution proof: no params;
+#                        --gpu: the task for a worker with a GPU)
+#   v2 also takes --prover-image-file FILE --verifier-image-file FILE: the images to pin.
 #
-# --dry-run prints the commands (and writes the rendered files) without running them. Needs
-# gevulot-cli or gvltctl on PATH otherwise. Environment: GEVULOT_JSONURL, GEVULOT_KEYFILE (v1),
+# --dry-run prints the commands (and writes the rendered files) without running them; for v2 also
+# the messages gevulot-rs would send (pins, then the task; scripts/gevulot-v2.sh messages). v2
+# checks every rendered file with gevulot-rs' own types first. Needs gevulot-cli or gvltctl on
+# PATH otherwise. Environment: GEVULOT_JSONURL, GEVULOT_KEYFILE (v1),
 # GEVULOT_ENDPOINT, GEVULOT_MNEMONIC (v2). OUT_DIR (default target/deploy) gets what is rendered.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +25,7 @@ dry=
 args=()
 for a in "$@"; do [ "$a" = --dry-run ] && dry=1 || args+=("$a"); done
 set -- "${args[@]}"
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 run() {
   if [ -n "$dry" ]; then printf '+'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
 }
@@ -118,13 +122,18 @@ render() {
 v2() {
   # PARAMS_FILE: the name the prover finds the params by (kzg_bn254_19.srs covers every class).
   PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny PARAMS_FILE=kzg_bn254_19.srs
-  local kind=state
+  local kind=state gpu= prover_file= verifier_file= pins=()
   while [ $# -gt 0 ]; do
     case "$1" in
+      --gpu) gpu=1; shift; continue ;;
       --prover-image) PROVER_IMAGE=$2 ;; --verifier-image) VERIFIER_IMAGE=$2 ;; --witness) WITNESS=$2 ;;
-      --params) PARAMS=$2 ;; --params-file) PARAMS_FILE=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; --kind) kind=$2 ;; *) usage ;;
+      --params) PARAMS=$2 ;; --params-file) PARAMS_FILE=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; --kind) kind=$2 ;;
+      --prover-image-file) prover_file=$2 ;; --verifier-image-file) verifier_file=$2 ;;
+      *) usage ;;
     esac; shift 2
   done
+  [ -z "$prover_file" ] || pins+=(--pin "eth-block-prover-image=$PROVER_IMAGE=$prover_file")
+  [ -z "$verifier_file" ] || pins+=(--pin "eth-block-verifier-image=$VERIFIER_IMAGE=$verifier_file")
   [ -n "$PROVER_IMAGE" ] && [ -n "$VERIFIER_IMAGE" ] && [ -n "$WITNESS" ] || usage
   local prover_task=prover-task.yaml verifier_task=verifier-task.yaml
   case "$kind" in
@@ -133,23 +142,32 @@ v2() {
       case "$CLASS" in micro|tiny|small) ;; *) echo "class must be micro, tiny or small" >&2; exit 2 ;; esac ;;
     execution)
       [ -z "$PARAMS" ] || { echo "--params is for the state proof: the execution proof needs none" >&2; exit 2; }
-      prover_task=prover-execution-task.yaml verifier_task=verifier-execution-task.yaml ;;
+      prover_task=prover-execution-task.yaml verifier_task=verifier-execution-task.yaml
+      [ -z "$gpu" ] || prover_task=prover-execution-gpu-task.yaml ;;
     *) echo "kind must be state or execution" >&2; exit 2 ;;
   esac
+  [ -z "$gpu" ] || [ "$kind" = execution ] || { echo "--gpu is for the execution proof (OpenVM's GPU prover)" >&2; exit 2; }
   need gvltctl "https://github.com/gevulotnetwork/gvltctl/releases/latest"
   local ctl=(gvltctl)
   [ -z "${GEVULOT_ENDPOINT:-}" ] || ctl+=(-e "$GEVULOT_ENDPOINT")
   [ -z "${GEVULOT_MNEMONIC:-}" ] || ctl+=(-n "$GEVULOT_MNEMONIC")
+  local workflow=workflow.yaml task
+  [ "$kind" = state ] || workflow=workflow-execution.yaml
   if [ -z "$PROOF" ]; then
     # Stage 1. Its status lists the output CIDs (proof.json first): rerun with --proof CID.
     PROOF=PROOF-CID-FROM-THE-PROVER-TASK
-    [ "$kind" = execution ] || render workflow.yaml >/dev/null
-    run "${ctl[@]}" task create -f "$(render "$prover_task")"
-    echo "then: gvltctl task get <task id>; scripts/deploy.sh v2 ... --proof <status.outputContexts[0]>" >&2
+    task=$prover_task
   else
-    [ "$kind" = execution ] || render workflow.yaml >/dev/null
-    run "${ctl[@]}" task create -f "$(render "$verifier_task")"
+    task=$verifier_task
   fi
+  render "$workflow" >/dev/null
+  render "$task" >/dev/null
+  # A node's own types refuse what it would refuse, before anything is sent.
+  "$root/scripts/gevulot-v2.sh" check "$out/$task" "$out/$workflow" >&2
+  [ -z "$dry" ] || "$root/scripts/gevulot-v2.sh" messages "${pins[@]}" "$out/$task"
+  run "${ctl[@]}" task create -f "$out/$task"
+  [ -n "${PROOF#PROOF-CID-FROM-THE-PROVER-TASK}" ] ||
+    echo "then: gvltctl task get <task id>; scripts/deploy.sh v2 ... --proof <status.outputContexts[0]>" >&2
 }
 
 case "${1:-}" in

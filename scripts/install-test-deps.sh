@@ -7,7 +7,8 @@
 # - Debian's rustc-web, cargo-web and rust-web-src, which build the execution proof's zkVM guest
 #   (scripts/build-guest.sh; the test guest_rebuild rebuilds it);
 # - Debian's postgresql (a server the serve tests start in a temporary directory) and chromium
-#   with chromium-driver (the explorer page's browser test).
+#   with chromium-driver (the explorer page's browser test);
+# - Debian's protobuf-compiler, which gevulot-rs (gevulot/v2) compiles its protos with.
 # With the argument `anvil`, only anvil.
 set -euo pipefail
 # Under pipefail, `cmd | head -1` (or grep -q / -m1) fails when cmd is still writing as head exits
@@ -51,6 +52,8 @@ command -v xz >/dev/null || missing+=(xz-utils)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+# gevulot-rs' protos (gevulot/v2, scripts/gevulot-v2.sh).
+command -v protoc >/dev/null || missing+=(protobuf-compiler)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || { echo "please install: ${missing[*]}" >&2; exit 1; }
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)

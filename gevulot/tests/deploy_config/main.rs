@@ -1,6 +1,5 @@
-//! The deployment files parse with a schema equal to gevulot-rs 0.4's models (Task, Workflow:
-//! same field names, units and defaults; unknown fields refused) and the Nanos ops configs, and
-//! what they ask of the binaries is what the binaries take.
+//! What the deployment files (manifests/, the Nanos ops configs) ask of the binaries is what the
+//! binaries take. That gevulot-rs' own types accept the manifests is gevulot/v2's test.
 
 mod schema;
 
@@ -125,6 +124,10 @@ fn task_manifests_parse_and_ask_what_the_binaries_take() {
     }
     check_execution_prover(&prover.spec);
     check_execution_verifier(&verifier.spec);
+    // The GPU variant runs the same program with the same arguments, on one GPU.
+    let gpu: Task = serde_yaml::from_str(&load("prover-execution-gpu-task.yaml")).unwrap();
+    assert_eq!(gpu.spec.args, prover.spec.args);
+    assert_eq!(millicores(&gpu.spec.resources.gpus, "gpu"), 1000);
 }
 
 #[test]
@@ -253,44 +256,8 @@ fn deploy_script_renders_the_exec_tasks_and_manifests_it_would_send() {
     }
     assert!(String::from_utf8_lossy(&out.stdout).contains("gevulot-cli"));
 
-    let out = deploy(
-        dir.path(),
-        &[
-            "v2",
-            "--prover-image",
-            "http://h/p.img",
-            "--verifier-image",
-            "http://h/v.img",
-            "--witness",
-            "QmW",
-            "--params",
-            "QmP",
-            "--proof",
-            "QmProof",
-        ],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rendered: Task =
-        serde_yaml::from_slice(&std::fs::read(dir.path().join("verifier-task.yaml")).unwrap()).unwrap();
-    assert_eq!(rendered.spec.input_contexts[0].source, "QmProof");
-    check_verifier(&rendered.spec);
-    let _: Workflow = serde_yaml::from_slice(&std::fs::read(dir.path().join("workflow.yaml")).unwrap()).unwrap();
-
-    // The execution proof: its own manifests, no params. Each run renders the task it sends.
-    let v2_execution = |extra: &[&str], sent: &str| -> Task {
-        let mut args =
-            vec!["v2", "--kind", "execution", "--prover-image", "p", "--verifier-image", "v", "--witness", "QmW"];
-        args.extend_from_slice(extra);
-        let out = deploy(dir.path(), &args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        serde_yaml::from_slice(&std::fs::read(dir.path().join(sent)).unwrap()).unwrap()
-    };
-    let prover = v2_execution(&[], "prover-execution-task.yaml");
-    assert_eq!(prover.spec.input_contexts[0].source, "QmW");
-    check_execution_prover(&prover.spec);
-    let verifier = v2_execution(&["--proof", "QmProof"], "verifier-execution-task.yaml");
-    assert_eq!(verifier.spec.input_contexts[0].source, "QmProof");
-    check_execution_verifier(&verifier.spec);
+    // deploy.sh v2's successful runs check the rendered files with gevulot-rs' types, which this
+    // workspace does not build: gevulot/v2's tests run them. Its refusals come before that check.
     let out = deploy(
         dir.path(),
         &[

@@ -1,5 +1,6 @@
-//! gevulot-rs 0.4's Task and Workflow models, as a schema of our own (same field names, units and
-//! defaults; unknown fields refused), and its reading of units.
+//! A reader of the manifests' fields for this test, which checks them against the binaries' own
+//! arguments (this workspace cannot hold gevulot-rs: see gevulot/v2). Whether a node takes the
+//! files is checked with gevulot-rs' own types, in gevulot/v2's tests; this is not that check.
 
 use serde::Deserialize;
 

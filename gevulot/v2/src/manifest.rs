@@ -1,0 +1,123 @@
+//! manifests/ as gevulot-rs' own types: each task and workflow is built as a
+//! `gevulot_rs::models::Task` / `Workflow` from src/settings.rs and written as the YAML `gvltctl`
+//! reads (the same serde definitions), with a comment on top.
+
+use gevulot_rs::models::{
+    ByteUnit, CoreUnit, InputContext, Label, Metadata, OutputContext, Task, TaskEnv, TaskResources, TaskSpec, TimeUnit,
+    Workflow, WorkflowSpec, WorkflowStage,
+};
+
+use crate::settings::{self, TaskSettings, RETENTION_SECONDS};
+
+pub fn spec(s: &TaskSettings) -> TaskSpec {
+    TaskSpec {
+        image: s.image.into(),
+        command: vec!["/init".into()],
+        args: s.args.clone(),
+        env: s.env.iter().map(|(name, value)| TaskEnv { name: (*name).into(), value: (*value).into() }).collect(),
+        input_contexts: s
+            .inputs
+            .iter()
+            .map(|(source, target)| InputContext { source: (*source).into(), target: target.clone() })
+            .collect(),
+        output_contexts: s
+            .outputs
+            .iter()
+            .map(|name| OutputContext { source: settings::output_path(name), retention_period: RETENTION_SECONDS })
+            .collect(),
+        resources: TaskResources {
+            cpus: CoreUnit::String(format!("{}cpu", s.resources.cpus)),
+            gpus: CoreUnit::String(format!("{}gpu", s.resources.gpus)),
+            memory: ByteUnit::String(format!("{}GiB", s.resources.memory_gib)),
+            time: TimeUnit::String(s.resources.time.into()),
+        },
+        store_stdout: true,
+        store_stderr: true,
+    }
+}
+
+fn metadata(name: &str, description: &str, tags: &[&str], labels: &[(&str, &str)]) -> Metadata {
+    Metadata {
+        name: name.into(),
+        description: description.into(),
+        tags: tags.iter().map(|t| (*t).into()).collect(),
+        labels: labels.iter().map(|(key, value)| Label { key: (*key).into(), value: (*value).into() }).collect(),
+        ..Metadata::default()
+    }
+}
+
+pub fn task(s: &TaskSettings) -> Task {
+    Task {
+        kind: "Task".into(),
+        version: "v0".into(),
+        metadata: metadata(s.name, s.description, s.tags, &s.labels),
+        spec: spec(s),
+        status: None,
+    }
+}
+
+/// The prover stage, then the verifier stage. v0 workflows do not pass one stage's outputs to the
+/// next: the verifier stage reads the proof from where the prover's task published it (PROOF).
+pub fn workflow(prover: &TaskSettings, verifier: &TaskSettings, name: &str, kind: &str) -> Workflow {
+    Workflow {
+        kind: "Workflow".into(),
+        version: "v0".into(),
+        metadata: metadata(
+            name,
+            "Prove one Ethereum block witness, then verify the proof",
+            &["ethereum", kind],
+            &[("proof-kind", kind)],
+        ),
+        spec: WorkflowSpec {
+            stages: vec![WorkflowStage { tasks: vec![spec(prover)] }, WorkflowStage { tasks: vec![spec(verifier)] }],
+        },
+        status: None,
+    }
+}
+
+/// Every manifest: (file name, its YAML).
+pub fn all() -> anyhow::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for s in settings::all_tasks() {
+        files.push((s.file.to_string(), render(s.comment, &task(&s))?));
+    }
+    let workflows = [
+        ("workflow.yaml", settings::state_prover(), settings::state_verifier(), "eth-block-prove-and-verify", "state"),
+        (
+            "workflow-execution.yaml",
+            settings::execution_prover(false),
+            settings::execution_verifier(),
+            "eth-block-execution-prove-and-verify",
+            "execution",
+        ),
+    ];
+    for (file, prover, verifier, name, kind) in workflows {
+        let comment = "Gevulot v2 workflow: the prover stage, then the verifier stage (stages run in order). v0\n\
+                       workflows do not pass one stage's outputs to the next, so the verifier stage reads the\n\
+                       proof from where the prover's task publishes it: scripts/deploy.sh fills PROOF with the\n\
+                       prover's proof.json CID.";
+        files.push((file.to_string(), render(comment, &workflow(&prover, &verifier, name, kind))?));
+    }
+    Ok(files)
+}
+
+/// YAML without the fields a manifest leaves to the network (id, creator, status: null).
+pub fn render(comment: &str, value: &impl serde::Serialize) -> anyhow::Result<String> {
+    let mut value = serde_yaml::to_value(value)?;
+    drop_nulls(&mut value);
+    let mut text: String = comment.lines().map(|line| format!("# {}\n", line.trim())).collect();
+    text.push_str("# Written by `gevulot-v2 manifests` from gevulot/v2/src/settings.rs: edit those, not this file.\n");
+    text.push_str(&serde_yaml::to_string(&value)?);
+    Ok(text)
+}
+
+fn drop_nulls(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}

@@ -1,0 +1,180 @@
+//! What the prover and verifier tasks are, in one place: the programs' arguments (the Gevulot
+//! `prover` / `verifier` binaries' own flags), their inputs and outputs, and the resources asked
+//! for. manifests/ is written from these (`gevulot-v2 manifests`) and a test keeps it so.
+
+/// The proof kinds the pair proves and verifies (the proof file's envelope names them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofKind {
+    /// halo2 KZG proof of the header chain and the pre-state reads; needs a params file.
+    State,
+    /// OpenVM STARK that every transaction re-executes to the header's stateRoot.
+    Execution,
+}
+
+/// Where a Gevulot v2 worker mounts a task's inputs and collects its outputs.
+pub const INPUT_DIR: &str = "/mnt/gevulot/input";
+pub const OUTPUT_DIR: &str = "/mnt/gevulot/output";
+/// How long the network keeps an output (seconds): a day, enough to fetch it or feed a verifier.
+pub const RETENTION_SECONDS: i64 = 86_400;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resources {
+    pub cpus: u64,
+    pub gpus: u64,
+    pub memory_gib: u64,
+    /// A humantime duration, as the manifests write it ("2h", "10m").
+    pub time: &'static str,
+}
+
+/// One task as the manifests declare it; `${NAME}` marks what a deployment fills in.
+#[derive(Clone, Debug)]
+pub struct TaskSettings {
+    pub file: &'static str,
+    pub comment: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub tags: &'static [&'static str],
+    pub labels: Vec<(&'static str, &'static str)>,
+    pub image: &'static str,
+    pub args: Vec<String>,
+    pub env: Vec<(&'static str, &'static str)>,
+    /// (source, file name under INPUT_DIR)
+    pub inputs: Vec<(&'static str, String)>,
+    /// file names under OUTPUT_DIR
+    pub outputs: Vec<&'static str>,
+    pub resources: Resources,
+}
+
+fn input(name: &str) -> String {
+    format!("{INPUT_DIR}/{name}")
+}
+
+fn output(name: &str) -> String {
+    format!("{OUTPUT_DIR}/{name}")
+}
+
+/// The state prover: one circuit class per task (the class's keys are made in the task), peaking
+/// at 1.2 GiB (micro) and 3.6 GiB (tiny) while proving, keys on top; v1's ops-config asks the same.
+pub fn state_prover() -> TaskSettings {
+    TaskSettings {
+        file: "prover-task.yaml",
+        comment: "Gevulot v2 task: prove one block witness (the state proof). The dollar-brace placeholders are\n\
+                  filled in by scripts/deploy.sh; the inputs are URLs or IPFS CIDs of the network's private IPFS.",
+        name: "eth-block-prover",
+        description: "Proves the parent-state accounts and slots of one Ethereum block witness (halo2 KZG, BN254)",
+        tags: &["ethereum", "halo2", "prover"],
+        labels: vec![("proof-kind", "state"), ("circuit-class", "${CLASS}")],
+        image: "${PROVER_IMAGE}",
+        args: [
+            "--witness",
+            &input("witness.json"),
+            "--params",
+            &input("params"),
+            "--class",
+            "${CLASS}",
+            "--proof",
+            &output("proof.json"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        env: vec![("RUST_LOG", "warn,gevulot=info,prover=info,circuit=info")],
+        inputs: vec![("${WITNESS}", input("witness.json")), ("${PARAMS}", input("params/${PARAMS_FILE}"))],
+        outputs: vec!["proof.json", "result.json"],
+        resources: Resources { cpus: 4, gpus: 0, memory_gib: 16, time: "2h" },
+    }
+}
+
+/// The state verifier: the params file again (the verifying key is derived from it), the witness
+/// the proof must cover, the proof.
+pub fn state_verifier() -> TaskSettings {
+    TaskSettings {
+        file: "verifier-task.yaml",
+        comment: "Gevulot v2 task: verify one state proof file (and that it covers exactly the given witness).",
+        name: "eth-block-verifier",
+        description:
+            "Verifies a proof from eth-block-prover; result.json says {is_success, message, proof_file, timestamp}",
+        tags: &["ethereum", "halo2", "verifier"],
+        labels: vec![("proof-kind", "state")],
+        image: "${VERIFIER_IMAGE}",
+        args: ["--proof", &input("proof.json"), "--params", &input("params"), "--witness", &input("witness.json")]
+            .map(String::from)
+            .to_vec(),
+        env: vec![("RUST_LOG", "warn,gevulot=info,verifier=info,circuit=info")],
+        inputs: vec![
+            ("${PROOF}", input("proof.json")),
+            ("${WITNESS}", input("witness.json")),
+            ("${PARAMS}", input("params/${PARAMS_FILE}")),
+        ],
+        outputs: vec!["result.json"],
+        resources: Resources { cpus: 1, gpus: 0, memory_gib: 4, time: "10m" },
+    }
+}
+
+/// The execution prover. A 1-transaction block took 4.6 GiB and 10 minutes on 2 cores; a mainnet
+/// block is hundreds of segments, hours even on 8 cores: size `time` to the chain. The GPU variant
+/// asks for one GPU, for OpenVM's CUDA prover (not built or run on these GPU-less machines).
+pub fn execution_prover(gpu: bool) -> TaskSettings {
+    let (file, name, resources) = if gpu {
+        (
+            "prover-execution-gpu-task.yaml",
+            "eth-block-execution-prover-gpu",
+            Resources { cpus: 8, gpus: 1, memory_gib: 32, time: "2h" },
+        )
+    } else {
+        (
+            "prover-execution-task.yaml",
+            "eth-block-execution-prover",
+            Resources { cpus: 8, gpus: 0, memory_gib: 16, time: "12h" },
+        )
+    };
+    TaskSettings {
+        file,
+        comment: if gpu {
+            "Gevulot v2 task: the execution proof on a worker with a GPU (OpenVM's CUDA prover). Declared for\n\
+             the networks that have GPU workers; the image must be built with the GPU prover, which these\n\
+             machines (no GPU) cannot build or test."
+        } else {
+            "Gevulot v2 task: the execution proof of one block witness (a zkVM proof, OpenVM, that every\n\
+             transaction re-executes to the header's stateRoot). No params: the guest image and its keys\n\
+             are built into the prover. Filled in by scripts/deploy.sh (v2 --kind execution)."
+        },
+        name,
+        description: "Proves that every transaction of one Ethereum block witness re-executes to its header's stateRoot (OpenVM STARK)",
+        tags: &["ethereum", "zkvm", "openvm", "prover"],
+        labels: vec![("proof-kind", "execution")],
+        image: "${PROVER_IMAGE}",
+        args: ["--kind", "execution", "--witness", &input("witness.json"), "--proof", &output("proof.json")].map(String::from).to_vec(),
+        env: vec![("RUST_LOG", "warn,gevulot=info,prover=info,execution=info")],
+        inputs: vec![("${WITNESS}", input("witness.json"))],
+        outputs: vec!["proof.json", "result.json"],
+        resources,
+    }
+}
+
+/// The execution verifier: the verifying key is built into the image; the witness names the block.
+pub fn execution_verifier() -> TaskSettings {
+    TaskSettings {
+        file: "verifier-execution-task.yaml",
+        comment: "Gevulot v2 task: verify one execution proof file (its verifying key is built into the\n\
+                  verifier) and that it is of the given witness's block.",
+        name: "eth-block-execution-verifier",
+        description: "Verifies an execution proof from eth-block-execution-prover; result.json says {is_success, message, proof_file, timestamp}",
+        tags: &["ethereum", "zkvm", "openvm", "verifier"],
+        labels: vec![("proof-kind", "execution")],
+        image: "${VERIFIER_IMAGE}",
+        args: ["--proof", &input("proof.json"), "--witness", &input("witness.json")].map(String::from).to_vec(),
+        env: vec![("RUST_LOG", "warn,gevulot=info,verifier=info")],
+        inputs: vec![("${PROOF}", input("proof.json")), ("${WITNESS}", input("witness.json"))],
+        outputs: vec!["result.json"],
+        resources: Resources { cpus: 1, gpus: 0, memory_gib: 4, time: "10m" },
+    }
+}
+
+/// Every task manifest, in the order manifests/ lists them.
+pub fn all_tasks() -> Vec<TaskSettings> {
+    vec![state_prover(), state_verifier(), execution_prover(false), execution_prover(true), execution_verifier()]
+}
+
+pub fn output_path(name: &str) -> String {
+    output(name)
+}

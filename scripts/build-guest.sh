@@ -8,25 +8,13 @@
 #
 # The ELF is what the image id (pinned in execution/src/image.rs) commits to, so the build is
 # made independent of where the checkout and the cargo home are (--remap-path-prefix) and of the
-# compiler's version (the one checked below).
+# compiler's version (the one scripts/ensure-rustc-web.sh checks).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rustc_web_version="1.96.0"
 cargo_target="$root/target/guest/cargo"
 out=${GUEST_OUT:-$root/target/guest}
 
-if ! /usr/bin/rustc --version 2>/dev/null | grep "^rustc $rustc_web_version " >/dev/null || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
-  command -v apt-get >/dev/null || { echo "please install Debian's rustc-web, cargo-web and rust-web-src ($rustc_web_version)" >&2; exit 1; }
-  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
-  echo "installing rustc-web cargo-web rust-web-src (apt)" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends rustc-web cargo-web rust-web-src >/dev/null
-fi
-found=$(/usr/bin/rustc --version)
-case "$found" in
-  "rustc $rustc_web_version "*) ;;
-  *) echo "the guest's image id is pinned for Debian rustc-web $rustc_web_version; /usr/bin/rustc is: $found" >&2; exit 1 ;;
-esac
+"$root/scripts/ensure-rustc-web.sh"
 
 # The rustup toolchain's rust-lld links the RISC-V ELF (Debian's rustc-web ships no linker).
 lld="$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"

@@ -28,3 +28,8 @@ for program in prover verifier; do
   scripts/build-vm-image.sh "$program" "$out/$program" --profile "${PROFILE:-dev}" --params "$params" "${binary[@]}" >/dev/null
   echo "$out/$program: $(tr -d '\n ' < "$out/$program/image.json")"
 done
+# The verifier also as the bootable disk a node boots, in each task form (the test vm_disk boots them).
+for mode in v1 v2; do
+  scripts/build-disk-image.sh "$out/verifier" "$out/verifier-disk-$mode" "$mode" >/dev/null
+  echo "$out/verifier-disk-$mode: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disk"])' "$out/verifier-disk-$mode/image.json")"
+done

@@ -10,7 +10,8 @@
 # build, through scripts/rustc-static-gevulot-bins); without it the program is built here.
 #
 # OUT_DIR gets vmlinux, initramfs.cpio and image.json. Boot it with the local runner
-# (gevulot-runner) or plain QEMU: -kernel vmlinux -initrd initramfs.cpio. The dev profile reuses
+# (gevulot-runner) or plain QEMU: -kernel vmlinux -initrd initramfs.cpio. It also gets vmlinuz
+# (the same kernel compressed) for scripts/build-disk-image.sh, which makes the node's disk form. The dev profile reuses
 # the test build (dependencies optimised); release is for deployment.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,6 +63,7 @@ fi
 
 mkdir -p "$out"
 cp "$kernel/vmlinux" "$out/vmlinux"
+cp "$kernel/vmlinuz" "$out/vmlinuz"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) > "$out/initramfs.cpio"
 cat > "$out/image.json" <<JSON
 {

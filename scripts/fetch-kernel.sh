@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Puts Debian's stock amd64 kernel, uncompressed (vmlinux boots fastest under QEMU: PVH, no
-# decompressor), and the modules the VM image loads into .tools/kernel/. Idempotent.
+# decompressor) and as shipped (vmlinuz, the bzImage a bootloader loads: the disk images of
+# scripts/build-disk-image.sh), and the modules the VM image loads into .tools/kernel/. Idempotent.
 #   scripts/fetch-kernel.sh        -> prints the kernel directory
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.tools/kernel"
-if [ -f "$dest/vmlinux" ] && [ -f "$dest/version" ]; then
+if [ -f "$dest/vmlinux" ] && [ -f "$dest/vmlinuz" ] && [ -f "$dest/version" ]; then
   echo "$dest"
   exit 0
 fi
@@ -31,6 +32,7 @@ offset=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$vmlinuz" | sed -n 1p 
 rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/modules"  # a failed run may have left one
 tail -c +$((offset + 1)) "$vmlinuz" | xz -dc > "$dest.tmp/vmlinux" 2>/dev/null || true
 head -c 4 "$dest.tmp/vmlinux" | grep -q ELF || { echo "could not unpack vmlinux from $vmlinuz" >&2; exit 1; }
+cp "$vmlinuz" "$dest.tmp/vmlinuz"
 # virtio-pci and 9p for the workspace shares, vsock for the v1 devnet (gRPC) form. Their
 # dependencies come from each module's own `depends=` (they change between Debian's kernel
 # builds), and each module is listed after what it depends on: init loads them in this order.

@@ -8,7 +8,8 @@
 #   (scripts/build-guest.sh; the test guest_rebuild rebuilds it);
 # - Debian's postgresql (a server the serve tests start in a temporary directory) and chromium
 #   with chromium-driver (the explorer page's browser test);
-# - Debian's protobuf-compiler, which gevulot-rs (gevulot/v2) compiles its protos with.
+# - Debian's protobuf-compiler, which gevulot-rs (gevulot/v2) compiles its protos with;
+# - syslinux, syslinux-common, mtools, dosfstools and fdisk, which make the bootable disk images.
 # With the argument `anvil`, only anvil.
 set -euo pipefail
 # Under pipefail, `cmd | head -1` (or grep -q / -m1) fails when cmd is still writing as head exits
@@ -54,6 +55,12 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 # gevulot-rs' protos (gevulot/v2, scripts/gevulot-v2.sh).
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
+# The bootable disk images (scripts/build-disk-image.sh).
+command -v syslinux >/dev/null || missing+=(syslinux)
+[ -f /usr/lib/syslinux/mbr/mbr.bin ] || missing+=(syslinux-common)
+command -v mcopy >/dev/null || missing+=(mtools)
+PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.vfat >/dev/null || missing+=(dosfstools)
+PATH="$PATH:/usr/sbin:/sbin" command -v sfdisk >/dev/null || missing+=(fdisk)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || { echo "please install: ${missing[*]}" >&2; exit 1; }
   sudo=$([ "$(id -u)" = 0 ] || echo sudo)

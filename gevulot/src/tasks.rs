@@ -135,8 +135,8 @@ fn prove_execution(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, St
     if args.class.is_some() {
         return Err("bad task arguments: --class is for --kind state".into());
     }
-    let settings = ProverSettings::new(args.segment_memory, args.threads)
-        .map_err(|e| format!("bad task arguments: {e}"))?;
+    let settings =
+        ProverSettings::new(args.segment_memory, args.threads).map_err(|e| format!("bad task arguments: {e}"))?;
     let witness = ctx.input(&args.witness);
     let proof_path = ctx.output(&args.proof);
     let proof =
@@ -159,7 +159,8 @@ fn prove_execution(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, St
 }
 
 /// A proof that does not verify is a completed task whose answer is `is_success: false`; bad
-/// arguments are a failed task.
+/// arguments, and a proof or witness the task names but the node did not deliver, are a failed
+/// task: nothing was verified, so there is no answer to give.
 pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, String> {
     let args: VerifierArgs = parse(ctx)?;
     let proof_path = ctx.input(&args.proof);
@@ -168,6 +169,11 @@ pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, String> {
         keys_dir: keys_dir(&args.keys_dir, ctx),
         witness: args.witness.as_ref().map(|w| ctx.input(w)),
     };
+    for (what, path) in [("proof", Some(&proof_path)), ("witness", opts.witness.as_ref())] {
+        if let Some(path) = path.filter(|p| !p.is_file()) {
+            return Err(format!("the task's {what} file {} was not delivered", ctx.said(path).display()));
+        }
+    }
     let mut report = verify_file(&proof_path, &opts);
     report.proof_file = ctx.said(&proof_path).display().to_string();
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);

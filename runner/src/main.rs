@@ -13,7 +13,8 @@ use runner::{Accel, Image, Limits, TaskMode, TaskSpec};
 #[derive(Parser, Debug)]
 #[command(name = "gevulot-runner", version, about = "Runs a Gevulot task in a VM image, like the node's shim-executor")]
 struct Args {
-    /// Image directory (vmlinux, initramfs.cpio, image.json) from scripts/build-vm-image.sh.
+    /// Image directory: vmlinux, initramfs.cpio and image.json from scripts/build-vm-image.sh, or
+    /// disk.img and image.json from scripts/build-disk-image.sh (booted as a node boots it).
     #[arg(long)]
     image: PathBuf,
     /// Host directory for the task's shares (created; v1: the workspace itself, v2: its
@@ -57,10 +58,11 @@ fn main() -> ExitCode {
             TaskSpec { mode: args.mode, id: args.id.clone(), args: args.task_args.clone(), files: args.files.clone() };
         let limits = Limits { cpus: args.cpus, mem_mib: args.mem_mib, timeout_s: args.timeout };
         eprintln!(
-            "running {} ({} profile, kernel {}) in QEMU/{:?}, {} CPUs, {} MiB",
+            "running {} ({} profile, kernel {}{}) in QEMU/{:?}, {} CPUs, {} MiB",
             image.info.program,
             image.info.profile,
             image.info.kernel,
+            if image.info.disk.is_some() { ", from its disk" } else { "" },
             args.accel.resolve(),
             limits.cpus,
             limits.mem_mib

@@ -1,14 +1,15 @@
 //! The QEMU command line: the machine shape a Gevulot node gives a task VM (q35, `-cpu max`,
 //! PCIe root ports for the virtio devices, an entropy source, no display, no reboot, the
-//! isa-debug-exit port for the exit status), with the kernel and initramfs booted directly and
-//! the task's shares as 9p.
+//! isa-debug-exit port for the exit status) and the task's shares as 9p; the image's kernel and
+//! initramfs booted directly, or its disk through the BIOS, attached read-only on virtio-scsi as
+//! the v1 node attaches a program's image.
 
 use std::{
     path::{Path, PathBuf},
     process::Command,
 };
 
-use crate::Image;
+use crate::{image::Boot, Image};
 
 /// The isa-debug-exit port the VM writes its status to (the one gevulot-rs runtime configs name).
 pub const DEBUG_EXIT_PORT: u16 = 0xf4;
@@ -74,9 +75,18 @@ impl Machine<'_> {
         cmd.args(["-smp", &self.limits.cpus.to_string(), "-m", &format!("{}M", self.limits.mem_mib)]);
         cmd.args(["-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-vga", "none"]);
         cmd.args(["-serial", &format!("file:{}", self.console.display()), "-monitor", "none"]);
-        cmd.args(["-kernel", &self.image.kernel.display().to_string()]);
-        cmd.args(["-initrd", &self.image.initramfs.display().to_string()]);
-        cmd.args(["-append", &self.cmdline]);
+        match &self.image.boot {
+            Boot::Direct { kernel, initramfs } => {
+                cmd.args(["-kernel", &kernel.display().to_string()]);
+                cmd.args(["-initrd", &initramfs.display().to_string()]);
+                cmd.args(["-append", &self.cmdline]);
+            }
+            // The disk's bootloader carries the command line.
+            Boot::Disk { disk, .. } => {
+                cmd.args(["-drive", &format!("file={},if=none,id=disk0,format=raw,readonly=on", disk.display())]);
+                cmd.args(["-device", "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk0,bus=scsi0.0"]);
+            }
+        }
         cmd.args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04")]);
         for (i, share) in self.shares.iter().enumerate() {
             cmd.args(["-device", &format!("pcie-root-port,port={},chassis={},id=rp{i},bus=pcie.0", 0x10 + i, i + 1)]);

@@ -138,6 +138,13 @@ fn runtime_config(spec: &TaskSpec) -> Result<String> {
 /// result. A task that fails or times out is an `Outcome`, not an error; errors are for a run
 /// that could not be set up (missing QEMU, unreadable files).
 pub fn run(image: &Image, workspace: &Path, spec: &TaskSpec, limits: Limits, accel: Accel) -> Result<Outcome> {
+    if let crate::image::Boot::Disk { mode, .. } = &image.boot {
+        let asked = match spec.mode {
+            TaskMode::V1 => "v1",
+            TaskMode::V2 => "v2",
+        };
+        ensure!(mode == asked, "this disk image boots in the {mode} task form; the task is {asked} (--mode)");
+    }
     std::fs::create_dir_all(workspace).with_context(|| format!("creating {}", workspace.display()))?;
     let workspace = std::fs::canonicalize(workspace)?;
     let console = workspace.join("console.log");

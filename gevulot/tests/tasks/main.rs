@@ -8,3 +8,4 @@ mod fixture;
 mod native;
 mod node;
 mod vm;
+mod vm_disk;

@@ -111,7 +111,8 @@ pub fn render(comment: &str, value: &impl serde::Serialize) -> anyhow::Result<St
     Ok(text)
 }
 
-fn drop_nulls(value: &mut serde_yaml::Value) {
+/// Removes every null field (what a manifest leaves out), recursively.
+pub fn drop_nulls(value: &mut serde_yaml::Value) {
     match value {
         serde_yaml::Value::Mapping(map) => {
             map.retain(|_, v| !v.is_null());

@@ -17,17 +17,7 @@ fn read(name: &str) -> String {
 }
 
 fn without_nulls(mut value: serde_yaml::Value) -> serde_yaml::Value {
-    fn strip(value: &mut serde_yaml::Value) {
-        match value {
-            serde_yaml::Value::Mapping(map) => {
-                map.retain(|_, v| !v.is_null());
-                map.values_mut().for_each(strip);
-            }
-            serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut value);
+    manifest::drop_nulls(&mut value);
     value
 }
 

@@ -3,7 +3,8 @@
 # KZG params file (a public kzg_bn254_{k}.srs; k >= the largest class you will prove, 19 for
 # small; a larger file is downsized when loaded):
 # - Nanos images with `ops build` and ops-config/ (Gevulot v1), when ops is installed;
-# - the Linux microVM images (kernel + initramfs, scripts/build-vm-image.sh) always.
+# - the Linux microVM images (kernel + initramfs, scripts/build-vm-image.sh) always, and each as
+#   the bootable disk a node boots, in the v1 and v2 task forms (scripts/build-disk-image.sh).
 #
 #   scripts/build-images.sh PARAMS_FILE [OUT_DIR]      # OUT_DIR default: target/images
 set -euo pipefail
@@ -19,6 +20,11 @@ mkdir -p "$out"
 for program in prover verifier; do
   scripts/build-vm-image.sh "$program" "$out/microvm-$program" --profile release --params "$params" >/dev/null
   echo "microVM image: $out/microvm-$program ($(grep -o '"initramfs_bytes": [0-9]*' "$out/microvm-$program/image.json"))"
+  # The same program as the bootable disk a node boots, one per task form.
+  for mode in v1 v2; do
+    scripts/build-disk-image.sh "$out/microvm-$program" "$out/disk-$mode-$program" "$mode" >/dev/null
+    echo "disk image ($mode): $out/disk-$mode-$program/disk.img ($(grep -o '"sha256": "[0-9a-f]*"' "$out/disk-$mode-$program/image.json"))"
+  done
 done
 
 if ! command -v ops >/dev/null; then

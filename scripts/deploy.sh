@@ -32,12 +32,21 @@ run() {
 need() {
   [ -n "$dry" ] || command -v "$1" >/dev/null || { echo "$1 is not installed: $2" >&2; exit 1; }
 }
-hash_of() {
-  if [ -n "$dry" ] && ! command -v gevulot-cli >/dev/null; then
-    echo "HASH-OF-$(basename "$1")"
-  else
-    gevulot-cli calculate-hash --file "$1" | grep -oE '[0-9a-f]{64}' | head -1
-  fi
+# Gevulot v1's identities, computed as gevulot-cli and the node compute them (gevulot's public
+# sources), so that no gevulot-cli is needed to prepare a deployment: a file's checksum is its
+# BLAKE3 in hex (`gevulot-cli calculate-hash`); a program's hash, which `exec --tasks` names, is
+# SHA3-256 of its name, its image's file name (the last segment of the URL), the URL and the
+# checksum, concatenated.
+checksum_of() {
+  command -v b3sum >/dev/null || { echo "b3sum is needed (apt-get install b3sum)" >&2; exit 1; }
+  b3sum --no-names "$1"
+}
+program_hash() {
+  python3 -c 'import hashlib, sys, urllib.parse
+name, url, checksum = sys.argv[1:]
+file = urllib.parse.urlparse(url).path.rsplit("/", 1)[-1]
+if not file: sys.exit(url + ": names no file")
+print(hashlib.sha3_256((name + file + url + checksum).encode()).hexdigest())' "$@"
 }
 
 # Resources: the prover's class peaks at 1.2 (micro) / 3.6 GiB (tiny) while proving, keys on top.
@@ -56,9 +65,15 @@ v1_deploy() {
   [ -n "$name" ] && [ -n "$pimg" ] && [ -n "$purl" ] && [ -n "$vimg" ] && [ -n "$vurl" ] || usage
   for f in "$pimg" "$vimg"; do [ -f "$f" ] || { echo "image $f not found (scripts/build-images.sh)" >&2; exit 1; }; done
   need gevulot-cli "cargo install --git https://github.com/gevulotnetwork/gevulot.git gevulot-cli"
-  local ph vh
-  ph=$(hash_of "$pimg"); vh=$(hash_of "$vimg")
-  echo "prover $ph, verifier $vh" >&2
+  # Each image's checksum, and the program hash the node will record (and `exec --tasks` names).
+  local ph vh prover_program verifier_program
+  ph=$(checksum_of "$pimg"); vh=$(checksum_of "$vimg")
+  prover_program=$(program_hash "#eth-block-prover" "$purl" "$ph")
+  verifier_program=$(program_hash "#eth-block-verifier" "$vurl" "$vh")
+  echo "prover image $ph, program $prover_program" >&2
+  echo "verifier image $vh, program $verifier_program" >&2
+  printf '{"prover": "%s", "verifier": "%s"}\n' "$prover_program" "$verifier_program" > "$out/v1-programs.json"
+  echo "then: scripts/deploy.sh v1 exec --prover $prover_program --verifier $verifier_program --witness FILE --witness-url URL" >&2
   run gevulot-cli --jsonurl "${GEVULOT_JSONURL:-http://api.devnet.gevulot.com:9944}" --keyfile "${GEVULOT_KEYFILE:-gevulot.pki}" \
     deploy --name "$name" \
     --prover "$ph" --provername "#eth-block-prover" --proverimgurl "$purl" \
@@ -78,7 +93,7 @@ v1_exec() {
   [ -f "$witness" ] || { echo "witness $witness not found" >&2; exit 1; }
   need gevulot-cli "cargo install --git https://github.com/gevulotnetwork/gevulot.git gevulot-cli"
   local wh
-  wh=$(hash_of "$witness")
+  wh=$(checksum_of "$witness")
   # The prover reads the witness the node downloads; the verifier reads the prover's proof file
   # and checks it covers that same witness.
   cat > "$out/v1-tasks.json" <<JSON

@@ -9,7 +9,8 @@
 # - Debian's postgresql (a server the serve tests start in a temporary directory) and chromium
 #   with chromium-driver (the explorer page's browser test);
 # - Debian's protobuf-compiler, which gevulot-rs (gevulot/v2) compiles its protos with;
-# - syslinux, syslinux-common, mtools, dosfstools and fdisk, which make the bootable disk images.
+# - syslinux, syslinux-common, mtools, dosfstools and fdisk, which make the bootable disk images,
+#   and b3sum (Gevulot v1's checksums in scripts/deploy.sh).
 # With the argument `anvil`, only anvil.
 set -euo pipefail
 # Under pipefail, `cmd | head -1` (or grep -q / -m1) fails when cmd is still writing as head exits
@@ -55,6 +56,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 # gevulot-rs' protos (gevulot/v2, scripts/gevulot-v2.sh).
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
+# Gevulot v1's file checksums (BLAKE3) in scripts/deploy.sh.
+command -v b3sum >/dev/null || missing+=(b3sum)
 # The bootable disk images (scripts/build-disk-image.sh).
 command -v syslinux >/dev/null || missing+=(syslinux)
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || missing+=(syslinux-common)

@@ -286,3 +286,67 @@ fn deploy_script_renders_the_exec_tasks_and_manifests_it_would_send() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("class must be micro, tiny or small"));
 }
+
+/// `deploy.sh v1 deploy` computes what the node will record, without gevulot-cli: each image's
+/// checksum (BLAKE3, `gevulot-cli calculate-hash`) in the exact `gevulot-cli deploy` line, and the
+/// program hashes `exec --tasks` names (SHA3-256 of name, the URL's file name, URL, checksum).
+#[test]
+fn deploy_script_computes_the_v1_hashes_as_the_node_does() {
+    use sha3::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let (prover, verifier) = (dir.path().join("prover.img"), dir.path().join("verifier.img"));
+    std::fs::write(&prover, b"a prover image").unwrap();
+    std::fs::write(&verifier, b"a verifier image").unwrap();
+    let (prover_url, verifier_url) = ("https://example.org/images/eth-prover.img", "https://example.org/v.img?x=1");
+    let out = deploy(
+        dir.path(),
+        &[
+            "v1",
+            "deploy",
+            "--name",
+            "eth",
+            "--prover-image",
+            prover.to_str().unwrap(),
+            "--prover-url",
+            prover_url,
+            "--verifier-image",
+            verifier.to_str().unwrap(),
+            "--verifier-url",
+            verifier_url,
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let checksum = |path: &std::path::Path| blake3::hash(&std::fs::read(path).unwrap()).to_hex().to_string();
+    let program = |name: &str, file: &str, url: &str, checksum: &str| -> String {
+        let digest = sha3::Sha3_256::new().chain_update(format!("{name}{file}{url}{checksum}")).finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let programs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("v1-programs.json")).unwrap()).unwrap();
+    assert_eq!(programs["prover"], program("#eth-block-prover", "eth-prover.img", prover_url, &checksum(&prover)));
+    assert_eq!(programs["verifier"], program("#eth-block-verifier", "v.img", verifier_url, &checksum(&verifier)));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("--prover {} --provername", checksum(&prover))), "{stdout}");
+    assert!(stdout.contains(&format!("--verifier {} --verifiername", checksum(&verifier))), "{stdout}");
+
+    // A URL that names no file gives the node no file name: refused.
+    let out = deploy(
+        dir.path(),
+        &[
+            "v1",
+            "deploy",
+            "--name",
+            "eth",
+            "--prover-image",
+            prover.to_str().unwrap(),
+            "--prover-url",
+            "https://example.org/",
+            "--verifier-image",
+            verifier.to_str().unwrap(),
+            "--verifier-url",
+            verifier_url,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://example.org/: names no file"));
+}

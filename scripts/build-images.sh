@@ -7,6 +7,9 @@
 #   the bootable disk a node boots, in the v1 and v2 task forms (scripts/build-disk-image.sh).
 #
 #   scripts/build-images.sh PARAMS_FILE [OUT_DIR]      # OUT_DIR default: target/images
+#
+# BINARIES_DIR: static prover and verifier binaries built elsewhere (the test build; PROFILE then
+# says which profile they are, default dev), instead of a release build here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 params=${1:?usage: build-images.sh PARAMS_FILE [OUT_DIR]}
@@ -18,7 +21,9 @@ esac
 cd "$root"
 mkdir -p "$out"
 for program in prover verifier; do
-  scripts/build-vm-image.sh "$program" "$out/microvm-$program" --profile release --params "$params" >/dev/null
+  built=(--profile release)
+  [ -z "${BINARIES_DIR:-}" ] || built=(--profile "${PROFILE:-dev}" --binary "$BINARIES_DIR/$program")
+  scripts/build-vm-image.sh "$program" "$out/microvm-$program" "${built[@]}" --params "$params" >/dev/null
   echo "microVM image: $out/microvm-$program ($(grep -o '"initramfs_bytes": [0-9]*' "$out/microvm-$program/image.json"))"
   # The same program as the bootable disk a node boots, one per task form.
   for mode in v1 v2; do

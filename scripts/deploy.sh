@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Deploys the prover/verifier pair to Gevulot and runs a prove-then-verify job on it.
 #
-# Gevulot v1 (devnet; gevulot-cli, Nanos images from scripts/build-images.sh):
+# One command that prepares a deployment: builds both programs' images (scripts/build-images.sh:
+# the microVM images and the bootable disks of both task forms), names them for upload under
+# URL_BASE, and prints what deploys them: the exact gevulot-cli deploy line with the v1 disks'
+# checksums, their program hashes (exec names them) and the v2 command naming the v2 disks:
+#   scripts/deploy.sh prepare --params FILE --url-base URL [--images DIR]
+# Gevulot v1 (devnet; gevulot-cli, disk or Nanos images from scripts/build-images.sh):
 #   scripts/deploy.sh v1 deploy --name NAME --prover-image FILE --prover-url URL \
 #                               --verifier-image FILE --verifier-url URL
 #   scripts/deploy.sh v1 exec --prover HASH --verifier HASH --witness FILE --witness-url URL
@@ -25,7 +30,7 @@ dry=
 args=()
 for a in "$@"; do [ "$a" = --dry-run ] && dry=1 || args+=("$a"); done
 set -- "${args[@]}"
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 run() {
   if [ -n "$dry" ]; then printf '+'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
 }
@@ -185,7 +190,33 @@ v2() {
     echo "then: gvltctl task get <task id>; scripts/deploy.sh v2 ... --proof <status.outputContexts[0]>" >&2
 }
 
+prepare() {
+  local params= base= images="$root/target/images"
+  while [ $# -gt 0 ]; do
+    case "$1" in --params) params=$2 ;; --url-base) base=${2%/} ;; --images) images=$2 ;; *) usage ;; esac; shift 2
+  done
+  [ -n "$params" ] && [ -n "$base" ] || usage
+  "$root/scripts/build-images.sh" "$params" "$images" >&2
+  # The names the images are uploaded under: the node records the URL's file name.
+  local upload="$images/upload" program mode
+  mkdir -p "$upload"
+  for program in prover verifier; do
+    for mode in v1 v2; do
+      ln -f "$images/disk-$mode-$program/disk.img" "$upload/eth-block-$program-$mode.img"
+    done
+  done
+  echo "upload $upload/* to $base/, then:" >&2
+  local saved_dry=$dry
+  dry=1
+  v1_deploy --name eth-block --prover-image "$upload/eth-block-prover-v1.img" --prover-url "$base/eth-block-prover-v1.img" \
+    --verifier-image "$upload/eth-block-verifier-v1.img" --verifier-url "$base/eth-block-verifier-v1.img"
+  dry=$saved_dry
+  printf '+ scripts/deploy.sh v2 --prover-image %q --verifier-image %q --prover-image-file %q --verifier-image-file %q --witness CID --params CID\n' \
+    "$base/eth-block-prover-v2.img" "$base/eth-block-verifier-v2.img" "$upload/eth-block-prover-v2.img" "$upload/eth-block-verifier-v2.img"
+}
+
 case "${1:-}" in
+  prepare) shift; prepare "$@" ;;
   v1) shift; case "${1:-}" in deploy) shift; v1_deploy "$@" ;; exec) shift; v1_exec "$@" ;; *) usage ;; esac ;;
   v2) shift; v2 "$@" ;;
   *) usage ;;

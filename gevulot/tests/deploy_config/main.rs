@@ -350,3 +350,53 @@ fn deploy_script_computes_the_v1_hashes_as_the_node_does() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://example.org/: names no file"));
 }
+
+/// `deploy.sh prepare`: one command builds both programs' images (here from the test build's
+/// static binaries and the micro class's INSECURE dev params that scripts/test.sh made), their
+/// bootable disks in both task forms, and prints the deployment: the exact gevulot-cli deploy
+/// line with the v1 disks' checksums and the v2 command naming the v2 disks.
+#[test]
+fn prepare_builds_the_images_and_prints_the_deployment() {
+    let root = root();
+    let params_dir = root.join("target/vm-images/params");
+    let params = std::fs::read_dir(&params_dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh makes it)", params_dir.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "srs"))
+        .expect("the micro class's params");
+    let binaries = PathBuf::from(env!("CARGO_BIN_EXE_prover")).parent().unwrap().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    let out = std::process::Command::new(root.join("scripts/deploy.sh"))
+        .env("OUT_DIR", dir.path())
+        .env("BINARIES_DIR", &binaries)
+        .args(["prepare", "--params", params.to_str().unwrap(), "--url-base", "https://example.org/img/"])
+        .args(["--images", images.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("INSECURE"), "dev params are labelled: {stderr}");
+    for program in ["prover", "verifier"] {
+        for mode in ["v1", "v2"] {
+            let info: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(images.join(format!("disk-{mode}-{program}/image.json"))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!((info["program"].as_str(), info["disk"]["mode"].as_str()), (Some(program), Some(mode)));
+            assert!(images.join(format!("upload/eth-block-{program}-{mode}.img")).is_file());
+        }
+    }
+    let checksum =
+        |name: &str| blake3::hash(&std::fs::read(images.join("upload").join(name)).unwrap()).to_hex().to_string();
+    let deploy_line = format!(
+        "--prover {} --provername \\#eth-block-prover --proverimgurl https://example.org/img/eth-block-prover-v1.img",
+        checksum("eth-block-prover-v1.img")
+    );
+    assert!(stdout.contains(&deploy_line), "{stdout}");
+    assert!(stdout.contains(&format!("--verifier {}", checksum("eth-block-verifier-v1.img"))), "{stdout}");
+    assert!(stdout.contains("scripts/deploy.sh v2 --prover-image https://example.org/img/eth-block-prover-v2.img"));
+    let programs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("v1-programs.json")).unwrap()).unwrap();
+    assert_eq!(programs["prover"].as_str().map(str::len), Some(64));
+}

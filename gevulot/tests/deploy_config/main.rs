@@ -298,23 +298,12 @@ fn deploy_script_computes_the_v1_hashes_as_the_node_does() {
     std::fs::write(&prover, b"a prover image").unwrap();
     std::fs::write(&verifier, b"a verifier image").unwrap();
     let (prover_url, verifier_url) = ("https://example.org/images/eth-prover.img", "https://example.org/v.img?x=1");
-    let out = deploy(
-        dir.path(),
-        &[
-            "v1",
-            "deploy",
-            "--name",
-            "eth",
-            "--prover-image",
-            prover.to_str().unwrap(),
-            "--prover-url",
-            prover_url,
-            "--verifier-image",
-            verifier.to_str().unwrap(),
-            "--verifier-url",
-            verifier_url,
-        ],
-    );
+    let v1_deploy = |prover_url: &str| {
+        let (prover, verifier) = (prover.to_str().unwrap(), verifier.to_str().unwrap());
+        let args = ["--prover-image", prover, "--prover-url", prover_url, "--verifier-image", verifier];
+        deploy(dir.path(), &[&["v1", "deploy", "--name", "eth"][..], &args, &["--verifier-url", verifier_url]].concat())
+    };
+    let out = v1_deploy(prover_url);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let checksum = |path: &std::path::Path| blake3::hash(&std::fs::read(path).unwrap()).to_hex().to_string();
     let program = |name: &str, file: &str, url: &str, checksum: &str| -> String {
@@ -330,23 +319,7 @@ fn deploy_script_computes_the_v1_hashes_as_the_node_does() {
     assert!(stdout.contains(&format!("--verifier {} --verifiername", checksum(&verifier))), "{stdout}");
 
     // A URL that names no file gives the node no file name: refused.
-    let out = deploy(
-        dir.path(),
-        &[
-            "v1",
-            "deploy",
-            "--name",
-            "eth",
-            "--prover-image",
-            prover.to_str().unwrap(),
-            "--prover-url",
-            "https://example.org/",
-            "--verifier-image",
-            verifier.to_str().unwrap(),
-            "--verifier-url",
-            verifier_url,
-        ],
-    );
+    let out = v1_deploy("https://example.org/");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://example.org/: names no file"));
 }

@@ -4,8 +4,9 @@
 # One command that prepares a deployment: builds both programs' images (scripts/build-images.sh:
 # the microVM images and the bootable disks of both task forms), names them for upload under
 # URL_BASE, and prints what deploys them: the exact gevulot-cli deploy line with the v1 disks'
-# checksums, their program hashes (exec names them) and the v2 command naming the v2 disks:
-#   scripts/deploy.sh prepare --params FILE --url-base URL [--images DIR]
+# checksums, their program hashes, with a witness the exact `gevulot-cli exec --tasks` line that
+# proves and verifies it, and the v2 command naming the v2 disks:
+#   scripts/deploy.sh prepare --params FILE --url-base URL [--images DIR] [--witness FILE --witness-url URL]
 # Gevulot v1 (devnet; gevulot-cli, disk or Nanos images from scripts/build-images.sh):
 #   scripts/deploy.sh v1 deploy --name NAME --prover-image FILE --prover-url URL \
 #                               --verifier-image FILE --verifier-url URL
@@ -30,7 +31,7 @@ dry=
 args=()
 for a in "$@"; do [ "$a" = --dry-run ] && dry=1 || args+=("$a"); done
 set -- "${args[@]}"
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 run() {
   if [ -n "$dry" ]; then printf '+'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
 }
@@ -191,10 +192,14 @@ v2() {
 }
 
 prepare() {
-  local params= base= images="$root/target/images"
+  local params= base= images="$root/target/images" witness= witness_url=
   while [ $# -gt 0 ]; do
-    case "$1" in --params) params=$2 ;; --url-base) base=${2%/} ;; --images) images=$2 ;; *) usage ;; esac; shift 2
+    case "$1" in
+      --params) params=$2 ;; --url-base) base=${2%/} ;; --images) images=$2 ;;
+      --witness) witness=$2 ;; --witness-url) witness_url=$2 ;; *) usage ;;
+    esac; shift 2
   done
+  [ -z "$witness" ] || [ -n "$witness_url" ] || { echo "--witness needs --witness-url (where the node fetches it)" >&2; exit 2; }
   [ -n "$params" ] && [ -n "$base" ] || usage
   "$root/scripts/build-images.sh" "$params" "$images" >&2
   # The names the images are uploaded under: the node records the URL's file name.
@@ -210,6 +215,12 @@ prepare() {
   dry=1
   v1_deploy --name eth-block --prover-image "$upload/eth-block-prover-v1.img" --prover-url "$base/eth-block-prover-v1.img" \
     --verifier-image "$upload/eth-block-verifier-v1.img" --verifier-url "$base/eth-block-verifier-v1.img"
+  if [ -n "$witness" ]; then
+    local programs="$out/v1-programs.json"
+    v1_exec --prover "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prover"])' "$programs")" \
+      --verifier "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verifier"])' "$programs")" \
+      --witness "$witness" --witness-url "$witness_url"
+  fi
   dry=$saved_dry
   printf '+ scripts/deploy.sh v2 --prover-image %q --verifier-image %q --prover-image-file %q --verifier-image-file %q --witness CID --params CID\n' \
     "$base/eth-block-prover-v2.img" "$base/eth-block-verifier-v2.img" "$upload/eth-block-prover-v2.img" "$upload/eth-block-verifier-v2.img"

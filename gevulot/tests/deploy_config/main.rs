@@ -327,7 +327,8 @@ fn deploy_script_computes_the_v1_hashes_as_the_node_does() {
 /// `deploy.sh prepare`: one command builds both programs' images (here from the test build's
 /// static binaries and the micro class's INSECURE dev params that scripts/test.sh made), their
 /// bootable disks in both task forms, and prints the deployment: the exact gevulot-cli deploy
-/// line with the v1 disks' checksums and the v2 command naming the v2 disks.
+/// line with the v1 disks' checksums, the exec line for a witness and the v2 command naming the
+/// v2 disks.
 #[test]
 fn prepare_builds_the_images_and_prints_the_deployment() {
     let root = root();
@@ -340,11 +341,14 @@ fn prepare_builds_the_images_and_prints_the_deployment() {
     let binaries = PathBuf::from(env!("CARGO_BIN_EXE_prover")).parent().unwrap().to_path_buf();
     let dir = tempfile::tempdir().unwrap();
     let images = dir.path().join("images");
+    let witness = dir.path().join("witness.json");
+    std::fs::write(&witness, "{}").unwrap();
     let out = std::process::Command::new(root.join("scripts/deploy.sh"))
         .env("OUT_DIR", dir.path())
         .env("BINARIES_DIR", &binaries)
         .args(["prepare", "--params", params.to_str().unwrap(), "--url-base", "https://example.org/img/"])
         .args(["--images", images.to_str().unwrap()])
+        .args(["--witness", witness.to_str().unwrap(), "--witness-url", "https://example.org/w/witness.json"])
         .output()
         .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -372,4 +376,11 @@ fn prepare_builds_the_images_and_prints_the_deployment() {
     let programs: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("v1-programs.json")).unwrap()).unwrap();
     assert_eq!(programs["prover"].as_str().map(str::len), Some(64));
+    // With a witness, the exact exec line: the prover program, then the verifier on its proof.
+    let tasks: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("v1-tasks.json")).unwrap()).unwrap();
+    assert_eq!((&tasks[0]["program"], &tasks[1]["program"]), (&programs["prover"], &programs["verifier"]));
+    let witness_checksum = blake3::hash(b"{}").to_hex().to_string();
+    assert_eq!(tasks[0]["inputs"][0]["Input"]["local_path"], witness_checksum.as_str());
+    assert!(stdout.contains("exec --tasks"), "{stdout}");
 }

@@ -16,7 +16,7 @@ pub const GUEST_ELF: &[u8] = include_bytes!("../guest/execution-guest.elf");
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x461a054e76eb463c65359e1f911d97562d971b60545cd020cd424f565e634915";
+pub const IMAGE_ID: &str = "0x722ca75bc163185428a59e45ebc2013d8882e1654cfc4a0093c3ba1c5b346672";
 
 pub fn image_id_hex(id: &[u8; 32]) -> String {
     format!("0x{}", hex_lower(id))

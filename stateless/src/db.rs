@@ -8,13 +8,9 @@ use alloc::{
     vec::Vec,
 };
 
-use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use alloy_trie::TrieAccount;
-use revm::{
-    bytecode::Bytecode,
-    database_interface::Database,
-    state::AccountInfo,
-};
+use alloy_primitives::{keccak256, Address, Bytes, B256, KECCAK256_EMPTY, U256};
+use alloy_trie::{TrieAccount, EMPTY_ROOT_HASH};
+use revm::{bytecode::Bytecode, database_interface::Database, state::AccountInfo};
 
 use crate::{
     error::{StatelessError, TrieError},
@@ -39,6 +35,9 @@ pub struct WitnessDb {
     pub(crate) storage: BTreeMap<Address, SparseTrie>,
     /// Pre-state storage roots of the accounts read so far (absent: the account did not exist).
     pub(crate) storage_roots: BTreeMap<Address, B256>,
+    /// An account with storage but neither code nor nonce was read: a creation at its address
+    /// must collide (EIP-7610, see `collision`).
+    pub(crate) read_storage_only_account: bool,
     codes: BTreeMap<B256, Bytes>,
     block_hashes: BTreeMap<u64, B256>,
 }
@@ -52,6 +51,7 @@ impl WitnessDb {
             accounts: SparseTrie::new(state_root),
             storage: BTreeMap::new(),
             storage_roots: BTreeMap::new(),
+            read_storage_only_account: false,
             codes,
             block_hashes,
         }
@@ -67,6 +67,10 @@ impl WitnessDb {
         Ok(Some(account))
     }
 
+    /// Whether the account had storage before the block (only accounts read so far are known).
+    pub(crate) fn had_storage(&self, address: Address) -> bool {
+        self.storage_roots.get(&address).is_some_and(|root| *root != EMPTY_ROOT_HASH)
+    }
 }
 
 /// The storage trie of `address`, opened at its pre-state root the first time it is asked for.
@@ -75,7 +79,7 @@ pub(crate) fn storage_trie<'a>(
     storage_roots: &BTreeMap<Address, B256>,
     address: Address,
 ) -> &'a mut SparseTrie {
-    let root = storage_roots.get(&address).copied().unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
+    let root = storage_roots.get(&address).copied().unwrap_or(EMPTY_ROOT_HASH);
     storage.entry(address).or_insert_with(|| SparseTrie::new(root))
 }
 
@@ -100,9 +104,11 @@ impl Database for WitnessDb {
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
         let Some(account) = self.read_account(address)? else { return Ok(None) };
         self.storage_roots.insert(address, account.storage_root);
+        self.read_storage_only_account |=
+            account.storage_root != EMPTY_ROOT_HASH && account.nonce == 0 && account.code_hash == KECCAK256_EMPTY;
         let code = match self.codes.get(&account.code_hash) {
             Some(code) => Some(Bytecode::new_raw(code.clone())),
-            None if account.code_hash == alloy_primitives::KECCAK256_EMPTY => None,
+            None if account.code_hash == KECCAK256_EMPTY => None,
             None => return Err(StatelessError::MissingCode(account.code_hash)),
         };
         Ok(Some(AccountInfo::new(account.balance, account.nonce, account.code_hash, code.unwrap_or_default())))

@@ -14,7 +14,7 @@ use alloy_eips::{eip2718::Decodable2718, eip2718::Encodable2718};
 use alloy_evm::{
     block::{BlockExecutionResult, BlockExecutor},
     eth::{receipt_builder::AlloyReceiptBuilder, EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory},
-    EvmEnv, EvmFactory,
+    Evm, EvmEnv, EvmFactory,
 };
 use alloy_primitives::{Bloom, Bytes, B256};
 use alloy_trie::root::ordered_trie_root_with_encoder;
@@ -22,6 +22,7 @@ use revm::database::{states::bundle_state::BundleRetention, State};
 
 use crate::{
     chain::{ChainSpec, Fork},
+    collision::StorageCollision,
     db::{MissingKey, WitnessDb},
     error::StatelessError,
     input::{BlockCommitment, StatelessInput},
@@ -66,8 +67,8 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
     check_body(input, fork)?;
     let transactions = decode_transactions(&input.transactions)?;
 
-    let mut state = witness_state(input, parent.state_root, block_hashes, false);
-    let result = run_transactions(&mut state, input, &spec, &transactions)?;
+    let (mut state, result) = run_block(input, parent.state_root, block_hashes, false, &spec, &transactions);
+    let result = result?;
 
     let mismatch = |field, expected: &dyn core::fmt::Debug, computed: &dyn core::fmt::Debug| StatelessError::Mismatch {
         number,
@@ -130,10 +131,30 @@ pub fn find_missing(input: &StatelessInput) -> Result<Vec<MissingKey>, Stateless
     let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
     let spec = chain_spec(input);
     let transactions = decode_transactions(&input.transactions)?;
-    let mut state = witness_state(input, parent.state_root, block_hashes, true);
     // Whether the block then executes is for the real run to say.
-    let _ = run_transactions(&mut state, input, &spec, &transactions);
-    Ok(state.database.missing.take().unwrap_or_default().into_iter().collect())
+    let (state, _) = run_block(input, parent.state_root, block_hashes, true, &spec, &transactions);
+    Ok(state.database.missing.unwrap_or_default().into_iter().collect())
+}
+
+/// Runs the block over a fresh state; a second time, watching creations for EIP-7610 collisions
+/// (`collision`), when the first run read an account that has storage without code or nonce. The
+/// first run's outcome is then moot, whatever it was: it may have let such a creation through.
+fn run_block(
+    input: &StatelessInput,
+    state_root: B256,
+    block_hashes: BTreeMap<u64, B256>,
+    discover: bool,
+    spec: &ChainSpec,
+    transactions: &[Recovered<TxEnvelope>],
+) -> (State<WitnessDb>, Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError>) {
+    let mut state = witness_state(input, state_root, block_hashes.clone(), discover);
+    let result = run_transactions(&mut state, input, spec, transactions, false);
+    if !state.database.read_storage_only_account {
+        return (state, result);
+    }
+    let mut state = witness_state(input, state_root, block_hashes, discover);
+    let result = run_transactions(&mut state, input, spec, transactions, true);
+    (state, result)
 }
 
 /// revm's state over the witness; `discover`: reads the witness cannot serve are noted, not fatal.
@@ -161,10 +182,13 @@ fn run_transactions(
     input: &StatelessInput,
     spec: &ChainSpec,
     transactions: &[Recovered<TxEnvelope>],
+    watch_creations: bool,
 ) -> Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError> {
     let header = &input.header;
     let env = EvmEnv::for_eth_block(header, spec, input.chain_id, spec.blob_params(header));
-    let evm = EthEvmFactory::default().create_evm(state, env);
+    // Switched off, the watch costs nothing: revm then runs its plain interpreter loop.
+    let mut evm = EthEvmFactory::default().create_evm_with_inspector(state, env, StorageCollision);
+    evm.set_inspector_enabled(watch_creations);
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,

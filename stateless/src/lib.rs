@@ -9,6 +9,7 @@
 extern crate alloc;
 
 pub mod chain;
+mod collision;
 pub mod db;
 pub mod error;
 pub mod execute;

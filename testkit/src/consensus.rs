@@ -18,6 +18,27 @@ use stateless::{
     Fork, StatelessInput,
 };
 
+/// The cases of EIP-7610 (a creation at an address that has storage but no code or nonce
+/// collides), which revm 43 does not check and the stateless re-execution does: named so that a
+/// regression says what broke, and run in the zkVM executor too.
+pub const STORAGE_COLLISION_CASES: &[&str] = &[
+    "RevertInCreateInInitCreate2Paris_d0g0v0_Cancun",
+    "create2collisionStorageParis_d0g0v0_Cancun",
+    "create2collisionStorageParis_d1g0v0_Cancun",
+    "create2collisionStorageParis_d2g0v0_Cancun",
+    "dynamicAccountOverwriteEmpty_Paris_d0g0v0_Cancun",
+    "RevertInCreateInInit_Paris_d0g0v0_Cancun",
+    "InitCollisionParis_d0g0v0_Cancun",
+    "InitCollisionParis_d1g0v0_Cancun",
+    "InitCollisionParis_d2g0v0_Cancun",
+    "InitCollisionParis_d3g0v0_Cancun",
+];
+
+/// The case's name without the file path the fixtures prefix it with.
+pub fn short_name(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
+}
+
 /// What one case came to.
 #[derive(Debug)]
 pub struct CaseOutcome {

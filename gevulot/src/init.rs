@@ -305,12 +305,17 @@ pub fn boot() -> Result<Boot, String> {
     Ok(Boot { mode, debug_exit })
 }
 
-/// Ends the VM: flushes the shares, reports the status through the debug exit port if there is
-/// one, and powers off.
+/// Ends the VM: flushes the shares and the console, reports the status through the debug exit
+/// port if there is one, and powers off.
 pub fn halt(success: bool, debug_exit: Option<DebugExit>) -> ! {
-    // SAFETY: sync, ioperm, port output and reboot are the last things PID 1 does.
+    // SAFETY: sync, tcdrain, ioperm, port output and reboot are the last things PID 1 does.
     unsafe {
         libc::sync();
+        // The failure's reason was just written to the console (stderr): wait until the serial
+        // line has sent it, or QEMU exits at the port write below with the end of it unsent (a
+        // cold test run once lost a whole line that way). Not a terminal: returns at once.
+        libc::tcdrain(libc::STDOUT_FILENO);
+        libc::tcdrain(libc::STDERR_FILENO);
         if let Some(exit) = debug_exit {
             let value: u32 = if success { exit.success >> 1 } else { 0 };
             if libc::ioperm(exit.port as libc::c_ulong, 4, 1) == 0 {

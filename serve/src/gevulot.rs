@@ -211,7 +211,9 @@ mod tests {
         assert!(state.contains("target: /mnt/gevulot/input/params/kzg_bn254_19.srs"), "{state}");
         assert_eq!(time, Duration::from_secs(2 * 3600));
         let (execution, time) = task_spec(&config("execution"), "http://w/blocks/7/witness").unwrap();
-        assert!(execution.contains("args: [--kind, execution"), "{execution}");
+        let doc: serde_yaml::Value = serde_yaml::from_str(&execution).unwrap();
+        let args: Vec<String> = serde_yaml::from_value(doc["spec"]["args"].clone()).unwrap();
+        assert_eq!(args[..2], ["--kind", "execution"], "{execution}");
         assert_eq!(time, Duration::from_secs(12 * 3600));
 
         let no_params = GevulotConfig { params: None, ..config("state") };

@@ -70,9 +70,10 @@ pub async fn run_follower(
             }
             Err(e) => {
                 metrics.rpc_errors.inc();
-                tracing::warn!(node = %config.rpc_url, "following the chain: {e:#} (retrying in {wait:?})");
+                let e = witness::error::one_line(&*e);
+                tracing::warn!(node = %config.rpc_url, "following the chain: {e} (retrying in {wait:?})");
                 if let Ok(mut s) = status.lock() {
-                    s.last_error = Some(format!("{e:#}"));
+                    s.last_error = Some(e);
                     s.consecutive_errors += 1;
                 }
                 // Backoff, up to half a minute between tries.

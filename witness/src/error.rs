@@ -72,6 +72,43 @@ pub enum WitnessError {
     #[error("transaction {index}: its chain id is {tx_chain_id}, the witness's `chain_id` is {chain_id}")]
     ChainId { index: usize, tx_chain_id: u64, chain_id: u64 },
 
-    #[error("header of block {number}: field `{field}` is node metadata that no hash covers; witnesses do not carry it")]
+    #[error(
+        "header of block {number}: field `{field}` is node metadata that no hash covers; witnesses do not carry it"
+    )]
     UnhashedField { number: String, field: String },
+}
+
+/// An error and its causes on one line, each said once. Many messages here end with their cause's
+/// own text (`{source}` in the message, so that the error reads whole on its own), which anyhow's
+/// `{:#}` would then print again after it.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let part = next.to_string();
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = next.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_the_message_already_ends_with_is_said_once() {
+        let trie = stateless::TrieError::MissingNode(B256::repeat_byte(1));
+        let inner = stateless::StatelessError::AccountTrie { address: Address::ZERO, source: trie.clone() };
+        let error =
+            anyhow::Error::new(WitnessError::Execution { number: 4, source: inner }).context("capturing block 4");
+        let text = one_line(&*error);
+        assert_eq!(text.matches(&trie.to_string()).count(), 1, "{text}");
+        assert!(text.starts_with("capturing block 4: block 4 does not re-execute: state trie, account"), "{text}");
+        let io = anyhow::Error::new(std::io::Error::other("disk full")).context("writing w.json");
+        assert_eq!(one_line(&*io), "writing w.json: disk full", "a cause not in the message is added");
+    }
 }

@@ -89,6 +89,35 @@ impl NodeBag {
         }
     }
 
+    /// The path (nibbles) from `root` at which the bag refers to the node `target`, walking only
+    /// the nodes it holds: where a node that none of them contains sits in the trie.
+    pub fn path_of(&self, root: B256, target: B256) -> Option<Vec<u8>> {
+        let mut stack = vec![(Node::Hash(root), Vec::new())];
+        while let Some((node, path)) = stack.pop() {
+            let node = match node {
+                Node::Hash(hash) if hash == target => return Some(path),
+                Node::Hash(hash) => match self.nodes.get(&hash).map(|n| decode_node(n)) {
+                    Some(Ok(node)) => node,
+                    _ => continue,
+                },
+                inline => inline,
+            };
+            match node {
+                Node::Extension { path: part, child } => stack.push((*child, [path, part].concat())),
+                Node::Branch { children } => {
+                    let children: [Node; 16] = *children;
+                    for (nibble, child) in children.into_iter().enumerate() {
+                        if child != Node::Empty {
+                            stack.push((child, [path.as_slice(), &[nibble as u8]].concat()));
+                        }
+                    }
+                }
+                Node::Empty | Node::Leaf { .. } | Node::Hash(_) => {}
+            }
+        }
+        None
+    }
+
     /// `address` and `slots` at `state_root`, as `eth_getProof` would answer (an absent account
     /// gets the empty account's hashes and an exclusion proof).
     pub fn account(
@@ -166,6 +195,23 @@ mod tests {
         let without_root = NodeBag::new(nodes.into_iter().filter(|n| keccak256(n) != root));
         let gap = without_root.account(root, Address::with_last_byte(1), &BTreeSet::new()).unwrap_err();
         assert!(gap.to_string().contains(&format!("no trie node {root}")), "{gap}");
+    }
+
+    #[test]
+    fn a_node_missing_from_the_bag_is_found_by_its_path() {
+        let (root, nodes) = trie(200);
+        let bag = NodeBag::new(nodes.iter().cloned());
+        // Every hashed node sits where a key's proof walks through it: its path is a prefix of
+        // that key, and a proof of any key under that path holds it.
+        for i in [0u64, 7, 150] {
+            let key = keccak256(B256::from(U256::from(i)));
+            let (proof, _) = bag.prove(root, key).unwrap();
+            let target = keccak256(proof.last().unwrap());
+            let without = NodeBag::new(nodes.iter().filter(|n| keccak256(n) != target).cloned());
+            let path = without.path_of(root, target).unwrap();
+            assert!(Nibbles::unpack(key).to_vec().starts_with(&path), "key {i}");
+        }
+        assert_eq!(bag.path_of(root, B256::repeat_byte(7)), None, "a node the trie does not refer to");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! it before handing it back.
 
 mod from_execution_witness;
+mod orphan;
 mod progress;
 mod top_up;
 pub mod touched;

@@ -3,7 +3,8 @@
 //! recipient, a contract about to be created), so their proofs, needed to show them absent, are
 //! not asked for with the rest. The stateless check runs in discovery mode, says which accounts
 //! and slots it could not read, and those are fetched (before and after, with code) until nothing
-//! is missing: no round at all when the trace was complete.
+//! is missing: no round at all when the trace was complete. Then the nodes deletions need that no
+//! proof holds are fetched the same way, through a key under each (`orphan`).
 
 use std::collections::BTreeSet;
 
@@ -16,8 +17,9 @@ use crate::{
     types::{AccountProof, WitnessFile},
 };
 
-/// Enough for a key hidden behind another missing key, a few levels deep.
-const MAX_ROUNDS: usize = 4;
+/// Enough for a key hidden behind another missing key, a few levels deep, and for the deletions
+/// whose trie nodes no proof holds (`orphan`: one per round, as the check stops at the first).
+const MAX_ROUNDS: usize = 32;
 
 /// Proofs of some accounts before and after the block, with their codes: from the node
 /// (`eth_getProof`, `eth_getCode`) or from the trie nodes of its execution witness.
@@ -37,10 +39,16 @@ pub(super) fn top_up(
         let input = crate::execution::stateless_input(witness)?;
         let missing = stateless::find_missing(&input)
             .map_err(|source| WitnessError::Execution { number: witness.block_number, source })?;
-        if missing.is_empty() {
-            return Ok(round);
-        }
-        let found = as_touched(missing);
+        let found = if !missing.is_empty() {
+            as_touched(missing)
+        } else {
+            // Everything is readable: what can still be missing is a node a deletion needs.
+            let Err(error) = stateless::execute_block(&input) else { return Ok(round) };
+            match super::orphan::key_for_missing_node(witness, &error)? {
+                Some(found) => found,
+                None => return Ok(round),
+            }
+        };
         for (address, slots) in &found {
             touched.entry(*address).or_default().extend(slots);
         }

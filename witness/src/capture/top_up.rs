@@ -45,8 +45,9 @@ pub(super) fn top_up(
             // Everything is readable: what can still be missing is a node a deletion needs.
             let Err(error) = stateless::execute_block(&input) else { return Ok(round) };
             match super::orphan::key_for_missing_node(witness, &error)? {
-                Some(found) => found,
-                None => return Ok(round),
+                // Asked for already and still missing: the node will not give it; the check says so.
+                Some(found) if !asked_before(&found, touched) => found,
+                _ => return Ok(round),
             }
         };
         for (address, slots) in &found {
@@ -62,6 +63,10 @@ pub(super) fn top_up(
         b.codes.extend(fetched.codes.into_iter().filter(|c| !c.is_empty()).map(|c| (keccak256(&c), c)));
     }
     Ok(MAX_ROUNDS)
+}
+
+fn asked_before(found: &Touched, touched: &Touched) -> bool {
+    found.iter().all(|(address, slots)| touched.get(address).is_some_and(|asked| asked.is_superset(slots)))
 }
 
 /// The accounts and slots discovery could not read, as a touched set.
@@ -86,4 +91,19 @@ fn replace(proofs: &mut Vec<AccountProof>, new: Vec<AccountProof>) {
     proofs.retain(|p| !addresses.contains(&p.address));
     proofs.extend(new);
     proofs.sort_by_key(|p| p.address);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_asked_for_once() {
+        let (a, b) = (Address::with_last_byte(1), Address::with_last_byte(2));
+        let touched = Touched::from([(a, BTreeSet::from([B256::ZERO]))]);
+        assert!(asked_before(&Touched::from([(a, BTreeSet::new())]), &touched), "the account, asked with a slot");
+        assert!(asked_before(&Touched::from([(a, BTreeSet::from([B256::ZERO]))]), &touched));
+        assert!(!asked_before(&Touched::from([(a, BTreeSet::from([B256::repeat_byte(1)]))]), &touched), "a new slot");
+        assert!(!asked_before(&Touched::from([(b, BTreeSet::new())]), &touched), "a new account");
+    }
 }

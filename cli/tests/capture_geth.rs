@@ -44,6 +44,7 @@ fn geth_blocks_of_every_fork_capture_and_reexecute() {
             .unwrap();
         assert!(out.status.success(), "{fork}: {}", String::from_utf8_lossy(&out.stderr));
         let calls_by_proofs = logged_count(&out.stderr, "calls");
+        let asked_under_a_branch = String::from_utf8_lossy(&out.stderr).contains(ASKED_UNDER_A_BRANCH);
         let out = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
             .args(["witness_inspect", "--json"])
             .arg(&path)
@@ -83,14 +84,29 @@ fn geth_blocks_of_every_fork_capture_and_reexecute() {
         assert!(requests <= 2, "{fork}: {requests} requests");
         assert!(calls * 2 < calls_by_proofs, "{fork}: {calls} calls, {calls_by_proofs} by proofs");
         let (by_proofs, by_witness) = (file::read(&path).unwrap(), file::read(&from_witness).unwrap());
-        assert_eq!(values(&by_witness.block.pre_state), values(&by_proofs.block.pre_state), "{fork}: pre-state");
-        assert_eq!(values(&by_witness.block.post_state), values(&by_proofs.block.post_state), "{fork}: post-state");
+        let sides = [
+            ("pre-state", &by_witness.block.pre_state, &by_proofs.block.pre_state),
+            ("post-state", &by_witness.block.post_state, &by_proofs.block.post_state),
+        ];
+        for (side, by_witness, by_proofs) in sides {
+            let (by_witness, mut by_proofs) = (values(by_witness), values(by_proofs));
+            // The dev account is random, so is the state trie's shape: when the SELFDESTRUCT's
+            // leaf sits beside a branch, capture by proofs asks for an absent account under that
+            // branch (see the test below), where the execution witness holds the branch itself.
+            if asked_under_a_branch {
+                by_proofs.retain(|v| !v.ends_with(" absent") || by_witness.contains(v));
+            }
+            assert_eq!(by_witness, by_proofs, "{fork}: {side}");
+        }
         assert_eq!(by_witness.block.codes, by_proofs.block.codes, "{fork}: codes");
         let out = common::ok(common::prover_cmd(&["witness_inspect", "--json", common::s(&from_witness)]));
         let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(again["execution"], *execution, "{fork}: the same block re-executed");
     }
 }
+
+/// What capture logs when it asks for a key under a branch that a deletion moves up.
+const ASKED_UNDER_A_BRANCH: &str = "a deletion needs a trie node no proof holds";
 
 /// A slot clear that leaves a branch with one child, itself a branch: the clear's post-state proof
 /// stops above that child, and no proof of the block's keys holds it, yet the root needs its kind.
@@ -115,7 +131,7 @@ fn a_clear_that_moves_a_branch_up_is_captured_by_proofs() {
     let out =
         common::ok(common::prover_cmd(&["witness_capture", "-b", &block, "-r", &geth.url, "-w", common::s(&path)]));
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("a deletion needs a trie node no proof holds") && log.contains("path=a1"), "{log}");
+    assert!(log.contains(ASKED_UNDER_A_BRANCH) && log.contains("path=a1"), "{log}");
     let w = file::read(&path).unwrap();
     let store: alloy_primitives::Address = store.parse().unwrap();
     let pre = w.block.pre_state.iter().find(|p| p.address == store).unwrap();

@@ -12,20 +12,21 @@ use alloy_primitives::{keccak256, Address, B256};
 use stateless::{StatelessError, TrieError};
 
 use super::{touched::Touched, CaptureError};
-use crate::{node_proofs::NodeBag, types::WitnessFile};
+use crate::{error::WitnessError, node_proofs::NodeBag, types::WitnessFile};
 
 /// Finding a key under a path of n nibbles takes about 16^n hashes: 7 is some 268 million, a
 /// minute on two cores. Deletions in the state trie and in storage tries of up to a few million
 /// slots stay within it.
 const MAX_PATH_NIBBLES: usize = 7;
 
-/// The key whose proof holds the node the block's check stopped at, if it stopped at one that a
-/// deletion needs; `None` when the check failed otherwise (or passed).
+/// The key whose proof holds the node the witness's check stopped at, if it stopped at one that a
+/// deletion needs; `None` when the check failed otherwise.
 pub(super) fn key_for_missing_node(
     witness: &WitnessFile,
-    error: &StatelessError,
+    error: &WitnessError,
 ) -> Result<Option<Touched>, CaptureError> {
-    let (address, in_storage, hash) = match error {
+    let WitnessError::Execution { source, .. } = error else { return Ok(None) };
+    let (address, in_storage, hash) = match source {
         StatelessError::AccountTrie { address, source: TrieError::MissingNode(hash) } => (*address, false, *hash),
         StatelessError::StorageTrie { address, source: TrieError::MissingNode(hash), .. } => (*address, true, *hash),
         _ => return Ok(None),

@@ -4,7 +4,8 @@
 //! not asked for with the rest. The stateless check runs in discovery mode, says which accounts
 //! and slots it could not read, and those are fetched (before and after, with code) until nothing
 //! is missing: no round at all when the trace was complete. Then the nodes deletions need that no
-//! proof holds are fetched the same way, through a key under each (`orphan`).
+//! proof holds, which the whole check names, are fetched the same way, through a key under each
+//! (`orphan`).
 
 use std::collections::BTreeSet;
 
@@ -13,6 +14,7 @@ use stateless::MissingKey;
 
 use super::{touched::Touched, CaptureError};
 use crate::{
+    check::check_witness,
     error::WitnessError,
     types::{AccountProof, WitnessFile},
 };
@@ -29,25 +31,26 @@ pub(super) struct Fetched {
     pub codes: Vec<Bytes>,
 }
 
-/// Runs discovery and fetches what it names until nothing is missing; returns the rounds taken.
+/// Runs discovery and fetches what it names until nothing is missing, then checks the witness
+/// whole (`check_witness`, the one re-execution that computes the post-state root) and fetches
+/// what that names too: a node a deletion needs.
 pub(super) fn top_up(
     witness: &mut WitnessFile,
     touched: &mut Touched,
     mut fetch: impl FnMut(&Touched) -> Result<Fetched, CaptureError>,
-) -> Result<usize, CaptureError> {
-    for round in 0..MAX_ROUNDS {
+) -> Result<(), CaptureError> {
+    for _ in 0..MAX_ROUNDS {
         let input = crate::execution::stateless_input(witness)?;
         let missing = stateless::find_missing(&input)
             .map_err(|source| WitnessError::Execution { number: witness.block_number, source })?;
         let found = if !missing.is_empty() {
             as_touched(missing)
         } else {
-            // Everything is readable: what can still be missing is a node a deletion needs.
-            let Err(error) = stateless::execute_block(&input) else { return Ok(round) };
+            let Err(error) = check_witness(witness) else { return Ok(()) };
             match super::orphan::key_for_missing_node(witness, &error)? {
-                // Asked for already and still missing: the node will not give it; the check says so.
+                // Asked for already and still missing: the node will not give it.
                 Some(found) if !asked_before(&found, touched) => found,
-                _ => return Ok(round),
+                _ => return Err(error.into()),
             }
         };
         for (address, slots) in &found {
@@ -62,7 +65,8 @@ pub(super) fn top_up(
         replace(&mut b.post_state, fetched.post);
         b.codes.extend(fetched.codes.into_iter().filter(|c| !c.is_empty()).map(|c| (keccak256(&c), c)));
     }
-    Ok(MAX_ROUNDS)
+    check_witness(witness)?;
+    Ok(())
 }
 
 fn asked_before(found: &Touched, touched: &Touched) -> bool {

@@ -4,6 +4,7 @@
 # native (release) verifier on the same proof.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 cd "$root"
 scripts/install-test-deps.sh >/dev/null
 export VM_IMAGES_DIR=$root/target/vm-images-release

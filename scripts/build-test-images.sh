@@ -5,6 +5,7 @@
 # scripts/build-images.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 cd "$root"
 out=${VM_IMAGES_DIR:-$root/target/vm-images}
 mkdir -p "$out/params"

@@ -15,6 +15,7 @@
 # the test build (dependencies optimised); release is for deployment.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 program=${1:?usage: build-vm-image.sh prover|verifier OUT_DIR [--profile P] [--params FILE]... [--keys DIR]}
 out=${2:?usage: build-vm-image.sh prover|verifier OUT_DIR ...}
 shift 2

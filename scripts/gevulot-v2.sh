@@ -10,6 +10,7 @@
 # GEVULOT_V2_BIN: a built gevulot-v2 to run instead (its tests run scripts/deploy.sh with theirs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 [ -z "${GEVULOT_V2_BIN:-}" ] || exec "$GEVULOT_V2_BIN" "$@"
 if ! command -v protoc >/dev/null; then
   command -v apt-get >/dev/null || { echo "please install protoc (Debian: protobuf-compiler)" >&2; exit 1; }

@@ -12,6 +12,7 @@
 # proving on 2 cores, the build aside.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 cd "$root"
 dest=gevulot/tests/fixtures/execution
 case "${1:-}" in

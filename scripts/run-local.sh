@@ -13,6 +13,7 @@
 #                                            # (either kind; installs QEMU and the kernel)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 cd "$root"
 hardfork=${HARDFORK:-shanghai}
 kind=${KIND:-small}

@@ -4,6 +4,7 @@
 # Needs ../shared/fixtures beside the checkout (or FIXTURES_DIR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/portable.sh"
 cd "$root"
 fixtures=${FIXTURES_DIR:-$root/../shared/fixtures}
 [ -f "$fixtures/README.md" ] || { echo "fixtures not found at $fixtures (set FIXTURES_DIR)" >&2; exit 1; }

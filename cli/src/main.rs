@@ -96,6 +96,8 @@ fn init_logs(quiet: bool, verbose: u8) {
     tracing_subscriber::registry().with(log).with(execution::segment_layer()).init();
 }
 
+host_cpu::check_cpu_at_start!("prover_cmd");
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.quiet, cli.verbose);

@@ -78,7 +78,7 @@ fn main() {
             args: ["--proof", "/workspace/proof.json", "--keys-dir", "/workspace/keys"].map(String::from).to_vec(),
             files: vec![f.proof(), keys.clone()],
         };
-        let limits = Limits { cpus: 2, mem_mib: 4096, timeout_s: 1800 };
+        let limits = Limits { cpus: 2, mem_mib: 4096, timeout_s: 1800, cpu_model: Limits::NODE_CPU_MODEL };
         let outcome =
             runner::run(&verifier_image, &dir.path().join(format!("vm-{i}")), &spec, limits, Accel::Tcg).unwrap();
         assert!(outcome.success(), "{outcome:?}");

@@ -258,6 +258,22 @@ fn apply_runtime_config(first: &str) -> Result<(Vec<String>, Option<DebugExit>),
     Err("runtime config: more than 8 configs in the follow-config chain".into())
 }
 
+/// For a refusal to start before `boot` (the CPU check, crate host_cpu): as PID 1, the console, so
+/// that the reason is seen (the image has no /dev/console of its own).
+pub fn console_before_boot() {
+    if is_pid1() {
+        let _ = mount("devtmpfs", "/dev", "devtmpfs", 0, "");
+        attach_console();
+    }
+}
+
+/// After such a refusal: PID 1 powers the VM off with a failure (exiting would panic the kernel).
+pub fn power_off_if_pid1() {
+    if is_pid1() {
+        halt(false, None)
+    }
+}
+
 /// Brings the VM up and says which form of the task contract to speak.
 pub fn boot() -> Result<Boot, String> {
     mount("devtmpfs", "/dev", "devtmpfs", 0, "")?;

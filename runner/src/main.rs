@@ -40,6 +40,10 @@ struct Args {
     /// Seconds before the VM is stopped and the task failed.
     #[arg(long, default_value_t = 3600)]
     timeout: u64,
+    /// QEMU's CPU model: `max` (a node's; AVX2 and the rest of x86-64-v3 under TCG), or an older
+    /// one to see how the binaries refuse a CPU without the extensions they are built for.
+    #[arg(long, default_value = "max")]
+    cpu_model: String,
     /// TCG works everywhere; KVM needs a usable /dev/kvm (auto: KVM when it can be opened).
     #[arg(long, value_enum, default_value_t = Accel::Tcg)]
     accel: Accel,
@@ -47,6 +51,8 @@ struct Args {
     #[arg(last = true)]
     task_args: Vec<String>,
 }
+
+host_cpu::check_cpu_at_start!("gevulot-runner");
 
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
@@ -56,7 +62,12 @@ fn main() -> ExitCode {
         let image = Image::open(&args.image)?;
         let spec =
             TaskSpec { mode: args.mode, id: args.id.clone(), args: args.task_args.clone(), files: args.files.clone() };
-        let limits = Limits { cpus: args.cpus, mem_mib: args.mem_mib, timeout_s: args.timeout };
+        let limits = Limits {
+            cpus: args.cpus,
+            mem_mib: args.mem_mib,
+            timeout_s: args.timeout,
+            cpu_model: args.cpu_model.clone().into(),
+        };
         eprintln!(
             "running {} ({} profile, kernel {}{}) in QEMU/{:?}, {} CPUs, {} MiB",
             image.info.program,

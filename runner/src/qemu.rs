@@ -5,6 +5,7 @@
 //! the v1 node attaches a program's image.
 
 use std::{
+    borrow::Cow,
     path::{Path, PathBuf},
     process::Command,
 };
@@ -40,11 +41,20 @@ fn kvm_usable() -> bool {
 }
 
 /// What the node allots a task.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Limits {
     pub cpus: u32,
     pub mem_mib: u64,
     pub timeout_s: u64,
+    /// QEMU's CPU model. The binaries are built for x86-64-v3 (AVX2, BMI2, FMA), which QEMU's TCG
+    /// emulates under `max` (the model a Gevulot node gives); an older model (`Westmere`, no AVX)
+    /// shows the binaries' refusal to start on a CPU that lacks them.
+    pub cpu_model: Cow<'static, str>,
+}
+
+impl Limits {
+    /// The CPU model a Gevulot node gives a task VM.
+    pub const NODE_CPU_MODEL: Cow<'static, str> = Cow::Borrowed("max");
 }
 
 /// A 9p share: host directory, mount tag, read-only or not.
@@ -71,7 +81,7 @@ impl Machine<'_> {
             Accel::Kvm => "kvm",
             _ => "tcg",
         };
-        cmd.args(["-machine", &format!("q35,accel={accel}"), "-cpu", "max"]);
+        cmd.args(["-machine", &format!("q35,accel={accel}"), "-cpu", &self.limits.cpu_model]);
         cmd.args(["-smp", &self.limits.cpus.to_string(), "-m", &format!("{}M", self.limits.mem_mib)]);
         cmd.args(["-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-vga", "none"]);
         cmd.args(["-serial", &format!("file:{}", self.console.display()), "-monitor", "none"]);

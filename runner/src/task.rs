@@ -181,7 +181,7 @@ pub fn run(image: &Image, workspace: &Path, spec: &TaskSpec, limits: Limits, acc
     };
     let cmdline =
         format!("console=ttyS0 panic=-1 quiet gevulot.mode={cmdline_mode} gevulot.debug_exit={DEBUG_EXIT_PORT:#x}");
-    let machine = Machine { image, limits, accel, cmdline, shares, console: &console };
+    let machine = Machine { image, limits: limits.clone(), accel, cmdline, shares, console: &console };
     let mut command = machine.command();
     tracing::info!(?command, "booting");
     let start = Instant::now();

@@ -24,7 +24,7 @@ pub fn image(program: &str) -> Image {
     image
 }
 
-pub const LIMITS: Limits = Limits { cpus: 2, mem_mib: 4096, timeout_s: 3600 };
+pub const LIMITS: Limits = Limits { cpus: 2, mem_mib: 4096, timeout_s: 3600, cpu_model: Limits::NODE_CPU_MODEL };
 
 /// Verifying keys only (what the verifier reads): keys.json and *.vk of each cached shape.
 fn vk_only(keys: &Path, to: &Path) -> PathBuf {
@@ -131,6 +131,37 @@ fn verifier_image_in_qemu_verifies_an_execution_proof() {
     let console = std::fs::read_to_string(&outcome.console).unwrap_or_default();
     assert!(outcome.success(), "{outcome:?}\n{console}");
     execution::check_report(&outcome.result.as_ref().unwrap()["data"], &proof);
+}
+
+/// The binaries are built for x86-64-v3: on a CPU model without AVX2 (Westmere: SSE4.2, no AVX)
+/// the verifier says so in one line on the console and the VM powers off with a failure, before
+/// the task is read; no illegal instruction, no kernel panic. `max` (above) has what they need.
+#[test]
+fn a_vm_whose_cpu_lacks_avx2_refuses_to_start_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TaskSpec {
+        mode: TaskMode::V1,
+        id: "vm-old-cpu".into(),
+        args: ["--proof", "/workspace/proof.json"].map(String::from).to_vec(),
+        files: vec![execution::proof()],
+    };
+    let limits = Limits { cpu_model: "Westmere".into(), ..LIMITS };
+    let outcome = runner::run(&image("verifier"), dir.path(), &spec, limits, Accel::Tcg).unwrap();
+    let console = std::fs::read_to_string(&outcome.console).unwrap_or_default();
+    if !cfg!(target_feature = "avx2") {
+        // The portable build (PORTABLE=1; this test is built with the binaries' flags) runs there.
+        assert!(outcome.success(), "{outcome:?}\n{console}");
+        return;
+    }
+    assert!(!outcome.success() && !outcome.timed_out, "{outcome:?}\n{console}");
+    let refusal: Vec<&str> = console.lines().filter(|l| l.contains("this CPU lacks")).collect();
+    assert_eq!(refusal.len(), 1, "{console}");
+    assert!(refusal[0].starts_with("verifier: this CPU lacks avx, avx2,"), "{}", refusal[0]);
+    assert!(refusal[0].contains("PORTABLE=1"), "{}", refusal[0]);
+    for crash in ["invalid opcode", "Illegal instruction", "Kernel panic", "trap invalid"] {
+        assert!(!console.contains(crash), "{crash}:\n{console}");
+    }
+    assert!(!console.contains("verifier starting"), "it stopped before the task:\n{console}");
 }
 
 #[test]

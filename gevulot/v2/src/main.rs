@@ -126,6 +126,8 @@ fn run(command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+host_cpu::check_cpu_at_start!("gevulot-v2");
+
 fn main() -> ExitCode {
     match run(Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,8 @@ struct Args {
     verbose: bool,
 }
 
+host_cpu::check_cpu_at_start!("consensus_tests");
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = testkit::fixtures::path("blockchain-tests");

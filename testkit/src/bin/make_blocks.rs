@@ -22,6 +22,8 @@ struct Args {
     kind: Kind,
 }
 
+host_cpu::check_cpu_at_start!("make_blocks");
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let anvil = Anvil::attach(&args.rpc);

@@ -14,6 +14,8 @@ struct Args {
     port: u16,
 }
 
+host_cpu::check_cpu_at_start!("rpc_replay");
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let cache = ZethCache::load(&args.fixture)?;

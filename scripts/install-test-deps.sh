@@ -2,7 +2,8 @@
 # Installs what the tests need (idempotent):
 # - anvil, the real binary shipped inside the npm package @foundry-rs/anvil, into .tools/;
 # - geth, built with `go install` from the go-ethereum module (pinned), into .tools/;
-# - QEMU (qemu-system-x86) and cpio from apt, for the VM image tests;
+# - QEMU (qemu-system-x86, and qemu-user for a binary on an emulated older CPU) and cpio from apt,
+#   for the VM image tests;
 # - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh);
 # - Debian's rustc-web, cargo-web and rust-web-src, which build the execution proof's zkVM guest
 #   (scripts/build-guest.sh; the test guest_rebuild rebuilds it);
@@ -46,6 +47,8 @@ fi
 
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+# User-mode QEMU: runs prover_cmd on an emulated older CPU (its refusal to start, cli_errors).
+command -v qemu-x86_64 >/dev/null || missing+=(qemu-user)
 command -v cpio >/dev/null || missing+=(cpio)
 command -v xz >/dev/null || missing+=(xz-utils)
 # The guest's pinned image id is for this compiler version (scripts/build-guest.sh checks it).

@@ -162,3 +162,29 @@ fn serve_refuses_an_incomplete_gevulot_dry_run_before_any_work() {
     // Refused before the data directory is made (no INSECURE params generated for nothing).
     assert!(!data.join("insecure-dev-params").exists());
 }
+
+/// prover_cmd is built for x86-64-v3: on an emulated Westmere (SSE4.2, no AVX; user-mode QEMU,
+/// installed by scripts/install-test-deps.sh) it says so in one line and exits 1 before any work,
+/// instead of dying of SIGILL. On `max` (everything QEMU emulates) it runs.
+#[test]
+fn on_a_cpu_without_avx2_prover_cmd_refuses_to_start_in_one_line() {
+    let on = |cpu: &str| {
+        Command::new("qemu-x86_64")
+            .args(["-cpu", cpu, env!("CARGO_BIN_EXE_prover_cmd"), "execution_image"])
+            .output()
+            .expect("qemu-x86_64 (qemu-user): scripts/install-test-deps.sh installs it")
+    };
+    let out = on("Westmere");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !cfg!(target_feature = "avx2") {
+        assert!(out.status.success(), "the portable build runs on it: {stderr}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("prover_cmd: this CPU lacks avx, avx2, bmi1, bmi2,"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no work done: {}", String::from_utf8_lossy(&out.stdout));
+    let out = on("max");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pinned_image_id"));
+}

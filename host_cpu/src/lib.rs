@@ -1,152 +1,150 @@
 //! The workspace is compiled for x86-64-v3 (AVX2, BMI2, FMA: `.cargo/config.toml`), which roughly
-//! halves OpenVM's proving time. Such a binary started on an older CPU would die of SIGILL at the
-//! first AVX2 instruction, somewhere deep in a proof. Instead every binary checks at start-up,
-//! before `main` (from `.init_array`), that the CPU has every extension the binary was compiled
-//! to use, and otherwise says which are missing and how to build for that CPU, and exits 1.
+//! halves OpenVM's proving time. Such a binary started on an older CPU would die of SIGILL at its
+//! first VEX-encoded instruction, which LLVM then uses for plain moves too. So every binary checks
+//! at start-up, before `main` (from `.init_array`), that the CPU and the OS provide every extension
+//! the build's Rust code was compiled for, and otherwise names what is missing and how to build
+//! for that CPU in one line, and exits 1.
 //!
-//! The check compares what the compiler was told (`cfg!(target_feature)`, fixed at build time)
-//! with what the CPU reports (CPUID, through std's detection, which is compiled for the baseline):
-//! a portable build requires nothing, a `target-cpu=native` build requires what its build machine
-//! had.
+//! The check is C (`src/check.c`), compiled by build.rs for the x86-64 baseline with general
+//! registers only: Rust code here would be compiled for x86-64-v3 like the rest and could fault
+//! inside the check itself. A portable build (`PORTABLE=1`) requires nothing, a `target-cpu=native`
+//! build what its build machine had.
 
-use std::io::Write;
-
-/// A CPU extension: its name as `rustc` spells it, whether this build uses it, and whether the
-/// running CPU has it.
-#[derive(Clone, Copy, Debug)]
-pub struct Feature {
-    pub name: &'static str,
-    pub compiled: bool,
-    detect: fn() -> bool,
-}
-
-impl Feature {
-    /// Whether the running CPU has it.
-    pub fn present(&self) -> bool {
-        (self.detect)()
-    }
-}
-
-macro_rules! features {
-    ($($name:tt),* $(,)?) => {
-        &[$(Feature {
-            name: $name,
-            compiled: cfg!(target_feature = $name),
-            detect: || std::arch::is_x86_feature_detected!($name),
-        }),*]
-    };
-}
-
-/// Every extension a build of this workspace may be compiled for: x86-64-v2, -v3 and -v4, and
-/// the others `target-cpu=native` turns on for the CPUs of today.
-#[cfg(target_arch = "x86_64")]
-pub const FEATURES: &[Feature] = features!(
-    // x86-64-v2
-    "cmpxchg16b", "popcnt", "sse3", "sse4.1", "sse4.2", "ssse3",
-    // x86-64-v3
-    "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "lzcnt", "movbe", "xsave",
-    // x86-64-v4
-    "avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl",
-    // Beyond the levels (native builds)
-    "adx", "aes", "pclmulqdq", "sha", "gfni", "vaes", "vpclmulqdq", "avx512ifma", "avx512vbmi",
-    "avx512vbmi2", "avx512bitalg", "avx512vnni", "avx512vpopcntdq", "avx512bf16", "rdrand", "rdseed",
-    "xsavec", "xsaveopt", "xsaves",
-);
-
-/// Other architectures are built for their baseline: nothing to check.
-#[cfg(not(target_arch = "x86_64"))]
-pub const FEATURES: &[Feature] = &[];
-
-/// The extensions this build was compiled for, by name.
+/// The extensions this build's Rust code is compiled for, as rustc names them.
 pub fn compiled() -> Vec<&'static str> {
-    FEATURES.iter().filter(|f| f.compiled).map(|f| f.name).collect()
+    include_str!(concat!(env!("OUT_DIR"), "/required.txt")).lines().filter(|l| !l.is_empty()).collect()
 }
 
-/// The extensions among `features` that the build uses and `present` says the CPU lacks.
-pub fn missing_from(features: &[Feature], present: impl Fn(&Feature) -> bool) -> Vec<&'static str> {
-    features.iter().filter(|f| f.compiled && !present(f)).map(|f| f.name).collect()
-}
-
-/// The extensions this build uses that the running CPU lacks (empty: it can run here).
-pub fn missing() -> Vec<&'static str> {
-    missing_from(FEATURES, Feature::present)
-}
-
-/// The one line a binary prints when it cannot run on this CPU.
-pub fn refusal(program: &str, missing: &[&str]) -> String {
-    format!(
-        "{program}: this CPU lacks {} that this build was compiled for (x86-64-v3 by default); \
-         build for it with PORTABLE=1 (scripts) or CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS=\"-C target-cpu=x86-64\" (cargo), see docs/performance.md",
-        missing.join(", ")
-    )
-}
-
-/// Writes the refusal and exits 1 when the CPU lacks something; returns when it has everything.
-/// `before` runs before the message and `after` after it: a VM's PID 1 attaches its console first
-/// and powers off instead of exiting (its exit would be a kernel panic).
-pub fn exit_if_unsupported(program: &str, before: fn(), after: fn()) {
-    let missing = missing();
-    if missing.is_empty() {
-        return;
+/// The check `check_cpu_at_start!` registers, and what it is made of. Not for direct use.
+#[doc(hidden)]
+pub mod ffi {
+    /// CPUID leaves 1, 7.0, 7.1, 0xd.1 and 0x80000001 (EAX, EBX, ECX, EDX each), and XCR0.
+    #[repr(C)]
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Cpu {
+        /// CPUID leaf 1.
+        pub leaf1: [u32; 4],
+        /// CPUID leaf 7, subleaf 0.
+        pub leaf7: [u32; 4],
+        /// CPUID leaf 7, subleaf 1.
+        pub leaf7_1: [u32; 4],
+        /// CPUID leaf 0xd, subleaf 1.
+        pub leafd_1: [u32; 4],
+        /// CPUID leaf 0x80000001.
+        pub ext1: [u32; 4],
+        /// The register state the OS enabled (XGETBV 0).
+        pub xcr0: u64,
     }
-    before();
-    let mut line = refusal(program, &missing);
-    line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
-    after();
-    std::process::exit(1);
+
+    #[cfg(target_arch = "x86_64")]
+    extern "C" {
+        /// Refuses to go on (one line on stderr, exit 1 or a VM's power-off) on a CPU without the
+        /// build's extensions; returns otherwise.
+        pub fn host_cpu_check();
+        /// The refusal for `program` on `cpu`, in `out` (NUL-terminated); its length, 0 when the
+        /// CPU has everything.
+        pub fn host_cpu_refusal(program: *const u8, cpu: *const Cpu, out: *mut u8, cap: usize) -> usize;
+    }
+
+    /// A name as the C check reads it: NUL-padded to 64 bytes (longer names are cut).
+    pub const fn program_name(name: &str) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        let bytes = name.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && i < 63 {
+            out[i] = bytes[i];
+            i += 1;
+        }
+        out
+    }
+}
+
+/// The line a binary named `program` prints on `cpu`, or None when it can run there.
+#[cfg(target_arch = "x86_64")]
+pub fn refusal(program: &str, cpu: &ffi::Cpu) -> Option<String> {
+    let name = ffi::program_name(program);
+    let mut out = vec![0u8; 1024];
+    // SAFETY: `name` is NUL-terminated, `cpu` a valid struct, `out` has the capacity given.
+    let len = unsafe { ffi::host_cpu_refusal(name.as_ptr(), cpu, out.as_mut_ptr(), out.len()) };
+    out.truncate(len);
+    (len > 0).then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Puts the check in the binary's `.init_array`, so that it runs before `main` and before any
-/// code of the binary that may use the extensions: `check_cpu_at_start!("prover_cmd");`, or with
-/// the two hooks of `exit_if_unsupported`: `check_cpu_at_start!("prover", attach, power_off);`.
+/// code of the binary that may use the extensions: `check_cpu_at_start!("prover_cmd");`, or
+/// `check_cpu_at_start!("prover", vm_init);` for a program that may be the init of a Gevulot VM
+/// image (it then attaches the console first and powers off instead of exiting).
 #[macro_export]
 macro_rules! check_cpu_at_start {
-    ($program:expr) => {
-        $crate::check_cpu_at_start!($program, || {}, || {});
+    ($program:literal) => {
+        $crate::check_cpu_at_start!(@ $program, 0);
     };
-    ($program:expr, $before:expr, $after:expr) => {
+    ($program:literal, vm_init) => {
+        $crate::check_cpu_at_start!(@ $program, 1);
+    };
+    (@ $program:literal, $vm_init:literal) => {
+        #[cfg(target_arch = "x86_64")]
         #[used]
         #[link_section = ".init_array"]
-        static HOST_CPU_CHECK: extern "C" fn() = {
-            extern "C" fn check() {
-                $crate::exit_if_unsupported($program, $before, $after);
-            }
-            check
-        };
+        static HOST_CPU_CHECK: unsafe extern "C" fn() = $crate::ffi::host_cpu_check;
+        #[cfg(target_arch = "x86_64")]
+        #[used]
+        #[no_mangle]
+        static HOST_CPU_PROGRAM: [u8; 64] = $crate::ffi::program_name($program);
+        #[cfg(target_arch = "x86_64")]
+        #[used]
+        #[no_mangle]
+        static HOST_CPU_VM_INIT: u8 = $vm_init;
     };
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_cpu_without_avx2_is_refused_in_one_line_naming_what_it_lacks() {
-        let build = features!("sse4.2", "avx", "avx2", "fma");
-        // As built for x86-64-v3 (whatever this test binary was built for): every one compiled.
-        let as_v3: Vec<Feature> = build.iter().map(|f| Feature { compiled: true, ..*f }).collect();
-        let sandy_bridge = |f: &Feature| matches!(f.name, "sse4.2" | "avx");
-        let missing = missing_from(&as_v3, sandy_bridge);
-        assert_eq!(missing, vec!["avx2", "fma"]);
-        let line = refusal("prover_cmd", &missing);
-        assert!(line.starts_with("prover_cmd: this CPU lacks avx2, fma that this build was compiled for"), "{line}");
-        assert!(line.contains("PORTABLE=1") && line.contains("target-cpu=x86-64"), "{line}");
-        assert!(!line.contains('\n'));
-        // A CPU with everything, and a portable build on any CPU, run.
-        assert!(missing_from(&as_v3, |_| true).is_empty());
-        let portable: Vec<Feature> = build.iter().map(|f| Feature { compiled: false, ..*f }).collect();
-        assert!(missing_from(&portable, |_| false).is_empty());
+    /// A CPU with every extension of x86-64-v4, and the OS state for them.
+    fn v4_cpu() -> ffi::Cpu {
+        ffi::Cpu {
+            leaf1: [0, 0, !0, !0],
+            leaf7: [0, !0, !0, 0],
+            leaf7_1: [!0, 0, 0, 0],
+            leafd_1: [!0, 0, 0, 0],
+            ext1: [0, 0, !0, 0],
+            xcr0: 0xe7,
+        }
     }
 
     #[test]
-    fn this_build_runs_on_this_machine_and_is_x86_64_v3_by_default() {
-        assert!(missing().is_empty(), "the check ran before this test, so this cannot fail: {:?}", missing());
+    fn a_cpu_without_avx2_is_refused_in_one_line_naming_what_it_lacks() {
+        assert_eq!(refusal("prover_cmd", &v4_cpu()), None, "a CPU with everything runs it");
+        // No AVX2 (leaf 7 EBX bit 5) and no FMA (leaf 1 ECX bit 12), as on a Sandy Bridge.
+        let mut old = v4_cpu();
+        old.leaf7[1] &= !(1 << 5);
+        old.leaf1[2] &= !(1 << 12);
+        let line = refusal("prover_cmd", &old);
+        if !compiled().contains(&"avx2") {
+            assert_eq!(line, None, "the portable build runs on it");
+            return;
+        }
+        let line = line.expect("refused");
+        assert!(line.starts_with("prover_cmd: this CPU lacks avx2, fma that this build was compiled for"), "{line}");
+        assert!(line.contains("PORTABLE=1") && line.contains("target-cpu=x86-64") && !line.contains('\n'), "{line}");
+        // The CPU has AVX but the OS did not enable its registers: every YMM extension is missing.
+        let no_os = ffi::Cpu { xcr0: 0x3, ..v4_cpu() };
+        let line = refusal("x", &no_os).expect("refused");
+        assert!(line.starts_with("x: this CPU lacks avx, avx2, f16c, fma that"), "{line}");
+    }
+
+    #[test]
+    fn the_default_build_is_x86_64_v3_and_the_list_is_what_rustc_compiled_for() {
+        let compiled = compiled();
+        for (name, on) in [("avx", cfg!(target_feature = "avx")), ("avx2", cfg!(target_feature = "avx2"))] {
+            assert_eq!(compiled.contains(&name), on, "{name}: {compiled:?}");
+        }
         // Unless this test was built with the portable switch, the default is x86-64-v3.
-        #[cfg(target_arch = "x86_64")]
         if option_env!("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS").is_none() {
             for f in ["avx", "avx2", "bmi1", "bmi2", "fma", "f16c", "lzcnt", "movbe"] {
-                assert!(compiled().contains(&f), "{f} is not in this build: {:?}", compiled());
+                assert!(compiled.contains(&f), "{f} is not in this build: {compiled:?}");
             }
         }
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what the tests need (anvil, QEMU, the Debian kernel), builds
-# the VM images the tests boot, then runs every crate's tests.
+# Runs the whole test suite: the format and lint checks, then installs what the tests need (anvil,
+# QEMU, the Debian kernel), builds the VM images the tests boot, and runs every crate's tests.
 # Needs ../shared/fixtures beside the checkout (or FIXTURES_DIR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 fixtures=${FIXTURES_DIR:-$root/../shared/fixtures}
 [ -f "$fixtures/README.md" ] || { echo "fixtures not found at $fixtures (set FIXTURES_DIR)" >&2; exit 1; }
+# Style first: it fails in a second where the tests take half an hour.
+cargo fmt --all --check
 # Beside the workspace build, niced (it takes the cycles the build leaves idle: single large
 # crates, linking): the guest rebuild (about 6 minutes cold; it installs Debian's rustc-web first
 # when missing), which the test guest_rebuild compares with the committed ELF instead of building
@@ -23,6 +25,10 @@ rm -rf "$rebuilt" && mkdir -p "$rebuilt"
     { echo "installing the test dependencies failed" >> "$rebuilt/install.log"; exit 1; }
 ) &
 beside_pid=$!
+trap 'kill "$beside_pid" 2>/dev/null || true' EXIT
+# Lints next, before the build (the guest rebuild and the installs run beside them). Before the
+# wrapper below is exported: clippy sets a workspace wrapper of its own.
+CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --locked -- -D warnings
 # One build for everything: the gevulot binaries come out static (rustc-static-gevulot-bins), so
 # the VM images take them from this build instead of compiling the workspace a second time.
 # Incremental compilation only costs time and disk (16 GB) on a build that starts clean.

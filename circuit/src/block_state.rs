@@ -11,39 +11,29 @@ use axiom_eth::{
     },
     mpt::MPTChip,
     rlc::{circuit::builder::RlcCircuitBuilder, FIRST_PHASE},
-    rlp::{max_rlp_encoding_len, types::RlpArrayWitness},
+    rlp::types::RlpArrayWitness,
     storage::{EthAccountWitness, EthStorageChip, EthStorageWitness},
     utils::{assign_vec, bytes_be_to_u128, bytes_be_to_uint, eth_circuit::EthCircuitInstructions},
     Field,
 };
 use itertools::Itertools;
 
-use crate::layout::Chunk;
+use crate::{
+    header_shape::{header_max_len, HEADER_FIELDS_MAX_BYTES, HEADER_MIN_BYTES},
+    layout::Chunk,
+};
 
-/// Largest byte length of each header field, in consensus order, through Prague's requestsHash.
-/// Numbers are u64 (EIP-1985 style bounds), extraData at most 32 bytes (the consensus limit).
-pub const HEADER_FIELDS_MAX_BYTES: [usize; 21] =
-    [32, 32, 20, 32, 32, 32, 256, 32, 8, 8, 8, 8, 32, 32, 8, 32, 32, 8, 8, 32, 32];
-/// A header has at least the 15 pre-London fields; this is the shortest such RLP.
-pub const HEADER_MIN_BYTES: usize = 479;
 const PARENT_HASH: usize = 0;
 const STATE_ROOT: usize = 3;
 
-pub const fn header_max_len() -> usize {
-    let mut payload = 0;
-    let mut i = 0;
-    while i < HEADER_FIELDS_MAX_BYTES.len() {
-        payload += max_rlp_encoding_len(HEADER_FIELDS_MAX_BYTES[i]);
-        i += 1;
-    }
-    max_rlp_encoding_len(payload)
-}
-
 #[derive(Clone, Debug)]
+/// The block-state circuit of one chunk.
 pub struct BlockStateCircuit {
+    /// What the chunk proves.
     pub chunk: Chunk,
 }
 
+/// The circuit's assigned RLP and MPT witnesses, between its two phases.
 pub struct Witnesses<F: Field> {
     headers: [RlpArrayWitness<F>; 2],
     accounts: Vec<EthAccountWitness<F>>,
@@ -61,7 +51,7 @@ fn load_bytes<F: Field>(ctx: &mut Context<F>, range: &RangeChip<F>, bytes: &[u8]
 impl<F: Field> EthCircuitInstructions<F> for BlockStateCircuit {
     type FirstPhasePayload = Witnesses<F>;
 
-    fn virtual_assign_phase0(&self, builder: &mut RlcCircuitBuilder<F>, mpt: &MPTChip<F>) -> Witnesses<F> {
+    fn virtual_assign_phase0(&self, builder: &mut RlcCircuitBuilder<F>, mpt: &MPTChip<'_, F>) -> Witnesses<F> {
         let range = mpt.range();
         let gate = range.gate();
         let safe = SafeTypeChip::new(range);
@@ -142,7 +132,7 @@ impl<F: Field> EthCircuitInstructions<F> for BlockStateCircuit {
         Witnesses { headers: [block, parent], accounts, slots }
     }
 
-    fn virtual_assign_phase1(&self, builder: &mut RlcCircuitBuilder<F>, mpt: &MPTChip<F>, w: Witnesses<F>) {
+    fn virtual_assign_phase1(&self, builder: &mut RlcCircuitBuilder<F>, mpt: &MPTChip<'_, F>, w: Witnesses<F>) {
         for header in w.headers {
             mpt.rlp().decompose_rlp_array_phase1(builder.rlc_ctx_pair(), header, true);
         }

@@ -13,15 +13,21 @@ const MAX_NODE_BYTES: usize = 532;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// The capacity classes, by name.
 pub enum ClassName {
+    /// One account and one slot, shallow proofs (devnets, anvil, tests).
     Micro,
+    /// One account and two slots, mainnet depths.
     Tiny,
+    /// Four accounts and eight slots, mainnet depths.
     Small,
 }
 
 impl ClassName {
+    /// Every class, smallest first.
     pub const ALL: [ClassName; 3] = [ClassName::Micro, ClassName::Tiny, ClassName::Small];
 
+    /// The class's name in files and flags.
     pub fn as_str(self) -> &'static str {
         match self {
             ClassName::Micro => "micro",
@@ -50,11 +56,17 @@ impl std::str::FromStr for ClassName {
 /// One fixed circuit shape. Both circuits of a chunk (block state and keccak) have 2^k rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityClass {
+    /// Its name.
     pub name: ClassName,
+    /// Accounts per chunk.
     pub accounts: usize,
+    /// Storage slots per chunk.
     pub slots: usize,
+    /// The deepest account proof it takes (nodes).
     pub account_depth: usize,
+    /// The deepest storage proof it takes (nodes).
     pub storage_depth: usize,
+    /// The circuits' size: 2^k rows.
     pub k: u32,
 }
 
@@ -71,6 +83,7 @@ impl CapacityClass {
     pub const SMALL: CapacityClass =
         CapacityClass { name: ClassName::Small, accounts: 4, slots: 8, account_depth: 12, storage_depth: 10, k: 19 };
 
+    /// The class of that name.
     pub fn named(name: ClassName) -> CapacityClass {
         match name {
             ClassName::Micro => Self::MICRO,
@@ -79,14 +92,17 @@ impl CapacityClass {
         }
     }
 
+    /// Every class, smallest first.
     pub fn all() -> impl Iterator<Item = CapacityClass> {
         ClassName::ALL.into_iter().map(Self::named)
     }
 
+    /// The shape of its account proofs.
     pub fn account_shape(&self) -> ProofShape {
         ProofShape { max_depth: self.account_depth, value_max_bytes: 90 }
     }
 
+    /// The shape of its storage proofs.
     pub fn storage_shape(&self) -> ProofShape {
         ProofShape { max_depth: self.storage_depth, value_max_bytes: 33 }
     }
@@ -95,7 +111,7 @@ impl CapacityClass {
     pub fn keccak_capacity(&self) -> usize {
         let f = |bytes: usize| bytes / KECCAK_RATE + 1;
         let node = f(MAX_NODE_BYTES);
-        2 * f(crate::block_state::header_max_len())
+        2 * f(crate::header_shape::header_max_len())
             + self.accounts * (1 + self.account_depth * node)
             + self.slots * (1 + self.storage_depth * node)
     }

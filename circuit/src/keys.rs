@@ -44,30 +44,49 @@ type KeccakCircuit = KeccakComponentShardCircuit<axiom_eth::halo2curves::bn256::
 /// Keys hold field elements in Montgomery form as computed here; they are checked by hash instead.
 const KEY_FORMAT: SerdeFormat = SerdeFormat::RawBytesUnchecked;
 
+/// Why keys could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// halo2's key generation failed.
     #[error("key generation for the {class} circuits failed: {reason}")]
-    Keygen { class: crate::ClassName, reason: String },
+    Keygen {
+        /// The class.
+        class: crate::ClassName,
+        /// What halo2 said.
+        reason: String,
+    },
 }
 
 /// Circuit ids (content hashes of the verifying keys) of a class's two circuits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitIds {
+    /// The block-state circuit's.
     pub block_state: String,
+    /// The keccak circuit's.
     pub keccak: String,
 }
 
+/// The proving keys of a class's two circuits.
 pub struct ProvingKeys {
+    /// The class.
     pub class: CapacityClass,
+    /// The block-state circuit's keys.
     pub main: MainKeys,
+    /// The keccak circuit's keys.
     pub keccak: KeccakKeys,
+    /// Their circuit ids.
     pub ids: CircuitIds,
 }
 
+/// The verifying keys of a class's two circuits.
 pub struct VerifyingKeys {
+    /// The class.
     pub class: CapacityClass,
+    /// The block-state circuit's.
     pub main: VerifyingKey<G1Affine>,
+    /// The keccak circuit's.
     pub keccak: VerifyingKey<G1Affine>,
+    /// Their circuit ids.
     pub ids: CircuitIds,
 }
 
@@ -75,7 +94,9 @@ pub struct VerifyingKeys {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeySource {
+    /// Read from the cache.
     Cache,
+    /// Generated now.
     Generated,
 }
 
@@ -120,6 +141,7 @@ pub fn params_fingerprint(params: &ParamsKZG<Bn256>) -> String {
 }
 
 impl KeyCache {
+    /// The cache under `root` (None: keys are generated every time and not kept).
     pub fn new(root: Option<PathBuf>) -> Self {
         Self { root }
     }

@@ -12,16 +12,22 @@ use crate::{
 };
 
 #[derive(Clone, Debug)]
+/// An account of a chunk, with its proof as axiom-eth's MPT chip reads it.
 pub struct ChunkAccount {
+    /// The account.
     pub address: Address,
+    /// Its proof against the parent's stateRoot.
     pub proof: MPTInput,
 }
 
 #[derive(Clone, Debug)]
+/// A slot of a chunk.
 pub struct ChunkSlot {
     /// Which of the chunk's accounts the slot belongs to; `class.accounts` for a padding slot.
     pub account: usize,
+    /// The slot.
     pub key: B256,
+    /// Its proof against its account's storageRoot.
     pub proof: MPTInput,
 }
 
@@ -29,10 +35,15 @@ pub struct ChunkSlot {
 /// pre-state account and storage proofs (padded to exactly the capacity by repeating real ones).
 #[derive(Clone, Debug)]
 pub struct Chunk {
+    /// The class the chunk is shaped for.
     pub class: CapacityClass,
+    /// The block's header RLP.
     pub header_rlp: Vec<u8>,
+    /// The parent's header RLP.
     pub parent_rlp: Vec<u8>,
+    /// Exactly `class.accounts` accounts (padded).
     pub accounts: Vec<ChunkAccount>,
+    /// Exactly `class.slots` slots (padded).
     pub slots: Vec<ChunkSlot>,
 }
 
@@ -56,36 +67,61 @@ impl Chunk {
     }
 }
 
+/// Why a witness does not fit a class.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
-    #[error("account {address}: {source}")]
-    Account { address: Address, source: ProofShapeError },
-    #[error("account {address}, slot {slot}: {source}")]
-    Slot { address: Address, slot: B256, source: ProofShapeError },
+    /// An account proof does not fit the class's shape.
+    #[error("account {address}: {cause}")]
+    Account {
+        /// The account.
+        address: Address,
+        /// What does not fit.
+        cause: ProofShapeError,
+    },
+    /// A storage proof does not fit the class's shape.
+    #[error("account {address}, slot {slot}: {cause}")]
+    Slot {
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: B256,
+        /// What does not fit.
+        cause: ProofShapeError,
+    },
+    /// A proof is deeper than the class takes.
     #[error("account {address}: proof depth {depth} exceeds the class limit {limit}")]
-    TooDeep { address: Address, depth: usize, limit: usize },
+    TooDeep {
+        /// The account.
+        address: Address,
+        /// The proof's depth.
+        depth: usize,
+        /// The class's limit.
+        limit: usize,
+    },
+    /// Nothing to prove.
     #[error("the witness has no account to prove")]
     Empty,
+    /// A header's RLP cannot be built.
     #[error("header RLP: {0}")]
-    Header(#[from] witness::WitnessError),
+    Header(witness::WitnessError),
 }
 
 /// Splits a (natively checked) witness's pre-state into chunks of `class`.
 pub fn chunks(w: &WitnessFile, checked: &CheckedWitness, class: CapacityClass) -> Result<Vec<Chunk>, LayoutError> {
-    let header_rlp = w.block.header.rlp()?;
-    let parent_rlp = w.block.ancestors[0].rlp()?;
+    let header_rlp = w.block.header.rlp().map_err(LayoutError::Header)?;
+    let parent_rlp = w.block.ancestors[0].rlp().map_err(LayoutError::Header)?;
     let state_root = checked.parent.header.state_root;
 
     // Each account with its slots, as groups that fit one chunk.
     let mut groups: Vec<(ChunkAccount, Vec<(B256, MPTInput)>)> = Vec::new();
     for a in &w.block.pre_state {
         let proof = mpt_input(state_root, keccak256(a.address), &a.proof, class.account_shape(), &EMPTY_ACCOUNT_RLP)
-            .map_err(|source| LayoutError::Account { address: a.address, source })?;
+            .map_err(|cause| LayoutError::Account { address: a.address, cause })?;
         check_depth(a.address, &proof, class.account_depth)?;
         let mut slots = Vec::new();
         for s in &a.storage {
             let proof = mpt_input(a.storage_root, keccak256(s.key), &s.proof, class.storage_shape(), &EMPTY_SLOT_RLP)
-                .map_err(|source| LayoutError::Slot { address: a.address, slot: s.key, source })?;
+                .map_err(|cause| LayoutError::Slot { address: a.address, slot: s.key, cause })?;
             check_depth(a.address, &proof, class.storage_depth)?;
             slots.push((s.key, proof));
         }

@@ -15,10 +15,13 @@ use crate::{BlockStateCircuit, Chunk};
 
 /// Outcome of a mock run: the instances the circuit computed, and whether every constraint held.
 pub struct MockRun {
+    /// The instances the circuit computed.
     pub instances: Vec<Fr>,
+    /// Whether every constraint held (the failures otherwise).
     pub satisfied: Result<(), String>,
 }
 
+/// Runs halo2's MockProver on a chunk: no keys, no params, every constraint checked.
 pub fn mock_prove(chunk: &Chunk) -> MockRun {
     let k = chunk.class.k;
     let mut params = EthCircuitParams::default().rlc;

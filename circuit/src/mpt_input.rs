@@ -29,15 +29,20 @@ pub const EMPTY_SLOT_RLP: [u8; 1] = [0x80];
 
 #[derive(Debug, thiserror::Error)]
 #[error("malformed proof node {index}: {reason}")]
+/// A proof node the MPT chip cannot take.
 pub struct ProofShapeError {
+    /// The node's index in the proof.
     pub index: usize,
+    /// What is wrong.
     pub reason: String,
 }
 
 /// Fixed shape limits of one kind of proof.
 #[derive(Clone, Copy, Debug)]
 pub struct ProofShape {
+    /// The most nodes a proof may have.
     pub max_depth: usize,
+    /// The largest value (RLP) it may prove.
     pub value_max_bytes: usize,
 }
 

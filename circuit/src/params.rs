@@ -31,33 +31,75 @@ pub const INSECURE_DEV_SEED: [u8; 32] = *b"insecure dev params: public seed";
 const G1_BYTES: u64 = 64;
 const G2_BYTES: u64 = 128;
 
+/// Why params cannot be loaded. Each message names the file or directory.
 #[derive(Debug, thiserror::Error)]
 pub enum ParamsError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// The file cannot be read or written.
+    #[error("{path}: {cause}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// The file's length is not the layout's for its k.
     #[error("{path}: not KZG params for k = {k}: {len} bytes, the RawBytes layout needs {expected}")]
-    BadLength { path: PathBuf, k: u32, len: u64, expected: u64 },
+    BadLength {
+        /// The file.
+        path: PathBuf,
+        /// The k its header says.
+        k: u32,
+        /// Its length.
+        len: u64,
+        /// The layout's length for that k.
+        expected: u64,
+    },
+    /// The file is for a smaller k than the circuit needs.
     #[error("{path}: params for k = {found}, but k = {needed} is needed (a larger file can be downsized, a smaller one cannot)")]
-    TooSmall { path: PathBuf, found: u32, needed: u32 },
+    TooSmall {
+        /// The file.
+        path: PathBuf,
+        /// Its k.
+        found: u32,
+        /// The circuit's k.
+        needed: u32,
+    },
+    /// The header's k is no KZG params file's.
     #[error("{path}: header says k = {k}, which is not a KZG params file")]
-    BadK { path: PathBuf, k: u32 },
+    BadK {
+        /// The file.
+        path: PathBuf,
+        /// The k it says.
+        k: u32,
+    },
+    /// No file in the directory is large enough.
     #[error("no kzg_bn254_{{k}}.srs with k >= {needed} in {dir}")]
-    NotFound { dir: PathBuf, needed: u32 },
+    NotFound {
+        /// The directory.
+        dir: PathBuf,
+        /// The circuit's k.
+        needed: u32,
+    },
 }
 
 /// Params ready for a circuit of size k, and where they came from.
 pub struct LoadedParams {
+    /// The params, at the circuit's k.
     pub params: ParamsKZG<Bn256>,
+    /// The file they came from.
     pub path: PathBuf,
     /// k of the file before downsizing.
     pub file_k: u32,
+    /// They are the public-seed development params: proofs against them prove nothing.
     pub insecure_dev: bool,
 }
 
+/// The name of real params for k: `kzg_bn254_{k}.srs`.
 pub fn file_name(k: u32) -> String {
     format!("kzg_bn254_{k}.srs")
 }
 
+/// The name of INSECURE development params for k: `kzg_bn254_{k}.insecure-dev.srs`.
 pub fn dev_file_name(k: u32) -> String {
     format!("kzg_bn254_{k}.insecure-dev.srs")
 }
@@ -84,7 +126,7 @@ pub fn is_insecure_dev(params: &ParamsKZG<Bn256>) -> bool {
 /// `kzg_bn254_{j}.srs` (then `.insecure-dev.srs`) in a directory; downsizes a larger file.
 pub fn load(path: &Path, k: u32) -> Result<LoadedParams, ParamsError> {
     let file = if path.is_dir() { find_in_dir(path, k)? } else { path.to_path_buf() };
-    let io = |source| ParamsError::Io { path: file.clone(), source };
+    let io = |cause| ParamsError::Io { path: file.clone(), cause };
     let len = std::fs::metadata(&file).map_err(io)?.len();
     let mut reader = BufReader::new(File::open(&file).map_err(io)?);
     let mut head = [0u8; 4];
@@ -126,5 +168,5 @@ fn find_in_dir(dir: &Path, k: u32) -> Result<PathBuf, ParamsError> {
 /// Writes params atomically (temporary file, then rename).
 pub fn write(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), ParamsError> {
     witness::file::write_atomic_with(path, |mut out| params.write_custom(&mut out, SerdeFormat::RawBytes))
-        .map_err(|source| ParamsError::Io { path: path.to_path_buf(), source })
+        .map_err(|cause| ParamsError::Io { path: path.to_path_buf(), cause })
 }

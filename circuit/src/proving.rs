@@ -42,6 +42,7 @@ use crate::{BlockStateCircuit, CapacityClass, Chunk};
 /// Rows halo2 keeps for blinding in the keccak shard circuit.
 const KECCAK_UNUSABLE_ROWS: usize = 109;
 
+/// The block-state circuit as axiom-eth builds it.
 pub type MainCircuit = EthCircuitImpl<Fr, BlockStateCircuit>;
 pub use axiom_eth::halo2_proofs::plonk::Error as ProvingError;
 
@@ -86,7 +87,9 @@ fn keygen_main_circuit(params: &ParamsKZG<Bn256>, class: CapacityClass) -> MainC
 
 /// The keys of the block-state circuit of one class.
 pub struct MainKeys {
+    /// The proving key.
     pub pk: ProvingKey<G1Affine>,
+    /// The circuit's configuration and break points, fixed at key generation.
     pub pinning: RlcCircuitPinning,
 }
 
@@ -151,8 +154,11 @@ pub fn keccak_inputs(chunk: &Chunk) -> Vec<Vec<u8>> {
 
 /// A block-state proof with its public instances, and the keccak inputs its keccak proof covers.
 pub struct MainProof {
+    /// The proof.
     pub proof: Vec<u8>,
+    /// Its public instances (the keccak commitment last).
     pub instances: Vec<Fr>,
+    /// The inputs of every keccak the circuit used.
     pub keccak_inputs: Vec<Vec<u8>>,
 }
 
@@ -177,12 +183,17 @@ pub fn shard_params(k: u32, class: CapacityClass) -> KeccakComponentShardCircuit
 /// What proving with a keccak shard key needs besides the key.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct KeccakPinning {
+    /// The shard circuit's parameters.
     pub params: KeccakComponentShardCircuitParams,
+    /// Its break points, fixed at key generation.
     pub break_points: MultiPhaseThreadBreakPoints,
 }
 
+/// The keys of the keccak circuit of one class.
 pub struct KeccakKeys {
+    /// The proving key.
     pub pk: ProvingKey<G1Affine>,
+    /// Its configuration and break points.
     pub pinning: KeccakPinning,
 }
 
@@ -190,6 +201,7 @@ fn keygen_keccak_circuit(params: &ParamsKZG<Bn256>, class: CapacityClass) -> Kec
     KeccakComponentShardCircuit::<Fr>::new(vec![], shard_params(params.k(), class), false)
 }
 
+/// Generates the keccak circuit's keys for a class.
 pub fn keygen_keccak(
     params: &ParamsKZG<Bn256>,
     class: CapacityClass,
@@ -205,6 +217,7 @@ pub fn keygen_keccak(
     Ok(KeccakKeys { pk, pinning })
 }
 
+/// The keccak circuit's verifying key from its pinning.
 pub fn keygen_keccak_vk(
     params: &ParamsKZG<Bn256>,
     class: CapacityClass,

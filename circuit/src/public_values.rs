@@ -22,37 +22,65 @@ use crate::{
 /// balance 0, the empty storage root and a zero code hash.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ProvenAccount {
+    /// The account.
     pub address: Address,
+    /// Whether it exists at the parent's state.
     pub exists: bool,
+    /// Its nonce.
     pub nonce: u64,
+    /// Its balance.
     pub balance: U256,
+    /// Its storage root.
     pub storage_root: B256,
+    /// Its code hash.
     pub code_hash: B256,
 }
 
 /// A storage slot as proven against its account's storageRoot.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ProvenSlot {
+    /// The account.
     pub address: Address,
+    /// The slot.
     pub key: B256,
+    /// Whether it is set.
     pub exists: bool,
+    /// Its value.
     pub value: U256,
 }
 
 /// Everything one block-state proof's instances state, padding left out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
+    /// The block whose header and parent the chunk proves.
     pub block_hash: B256,
+    /// The accounts it proves (padding left out).
     pub accounts: Vec<ProvenAccount>,
+    /// The slots it proves (padding left out).
     pub slots: Vec<ProvenSlot>,
 }
 
+/// Public instances that are not a chunk's statement.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
+    /// Another count than the class's.
     #[error("{found} public instances, a {class} proof has {expected}")]
-    Count { class: crate::class::ClassName, found: usize, expected: usize },
+    Count {
+        /// The class.
+        class: crate::class::ClassName,
+        /// How many there are.
+        found: usize,
+        /// How many the class has.
+        expected: usize,
+    },
+    /// An instance is out of its range (a flag that is not 0 or 1, a half that is too large).
     #[error("instance {index} ({what}) is out of range")]
-    Range { index: usize, what: &'static str },
+    Range {
+        /// Its index.
+        index: usize,
+        /// What it stands for.
+        what: &'static str,
+    },
 }
 
 /// The instances a proof of `chunk` must carry, without the trailing keccak commitment.
@@ -174,6 +202,7 @@ fn uint_to_fr(value: U256) -> Fr {
     Fr::from_repr(value.to_le_bytes::<32>()).expect("values here are far below the modulus")
 }
 
+/// A field element as a 256-bit number.
 pub fn fr_to_u256(fr: Fr) -> U256 {
     U256::from_le_bytes(fr.to_repr())
 }
@@ -183,6 +212,7 @@ pub fn fr_to_hex(fr: &Fr) -> String {
     B256::from(fr_to_u256(*fr)).to_string()
 }
 
+/// A field element from 32-byte big-endian hex (as proof files hold instances).
 pub fn fr_from_hex(text: &str) -> Result<Fr, String> {
     let word: B256 = text.parse().map_err(|e| format!("{text:?}: {e}"))?;
     Option::from(Fr::from_repr(U256::from_be_bytes(word.0).to_le_bytes::<32>()))

@@ -1,90 +1,180 @@
-//! The checks, in order of cost: file shape, circuit ids, instances, then the pairings.
+//! The state proof's verifier. The checks, in order of cost: file shape, instances, then circuit
+//! ids and the pairings; with a witness, that the proof covers exactly its pre-state.
 
 use std::{collections::BTreeSet, path::PathBuf};
 
 use alloy_primitives::{Address, B256};
-use circuit::{
+use serde::Serialize;
+use witness::{WitnessError, WitnessFile};
+
+use crate::{
     chunks, instances,
-    keys::{KeyCache, KeyError, VerifyingKeys},
+    keys::{CircuitIds, KeyCache, KeyError, VerifyingKeys},
     params::{self, ParamsError},
-    proof_file::{ProofFile, ProofFileError},
+    proof_file::StateProofFile,
     proving,
     public_values::{self, ProvenAccount, ProvenSlot},
     CapacityClass, ClassName, Fr,
 };
-use witness::{file::FileError, WitnessError, WitnessFile};
 
-#[derive(Clone, Debug)]
-pub struct VerifyOptions {
-    /// A params file, or a directory holding `kzg_bn254_{k}.srs` files (state proofs only).
+/// What the state proof's verifier needs besides the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StateVerifyConfig {
+    /// A params file, or a directory holding `kzg_bn254_{k}.srs` files.
     pub params: Option<PathBuf>,
     /// Where verifying keys are cached; `None` derives them every time.
     pub keys_dir: Option<PathBuf>,
-    /// A witness the proof must cover exactly.
-    pub witness: Option<PathBuf>,
 }
 
+/// Why a state proof does not verify. Each message names the chunk and circuit at fault.
 #[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error(transparent)]
-    Read(#[from] ProofFileError),
+pub enum StateVerifyError {
+    /// The file's class is not one of this verifier's shapes.
     #[error("the proof names a {name} circuit at k = {k} with a shape this verifier does not know")]
-    UnknownClass { name: ClassName, k: u32 },
+    UnknownClass {
+        /// The class the file names.
+        name: ClassName,
+        /// The k it names.
+        k: u32,
+    },
+    /// The params cannot be loaded.
     #[error(transparent)]
     Params(#[from] ParamsError),
+    /// No params were given.
     #[error("a state proof is verified with KZG params: give them with -k / --params")]
     NoParams,
+    /// The verifying keys cannot be derived.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// The file's circuit ids are not the ones these params give.
     #[error(
         "the proof is for {circuit} circuit {claimed}, but these params give circuit {ours} \
          (other params, or another version of the circuit)"
     )]
-    CircuitMismatch { circuit: &'static str, claimed: String, ours: String },
+    CircuitMismatch {
+        /// `block-state` or `keccak`.
+        circuit: &'static str,
+        /// The id in the file.
+        claimed: String,
+        /// The id of this verifier's key.
+        ours: String,
+    },
+    /// The file has no chunk.
     #[error("the proof file holds no chunk")]
     NoChunks,
+    /// A chunk's public instances are malformed.
     #[error("chunk {chunk}, {circuit} proof: bad public instances: {reason}")]
-    Instances { chunk: usize, circuit: &'static str, reason: String },
+    Instances {
+        /// The chunk, from 0.
+        chunk: usize,
+        /// `block-state` or `keccak`.
+        circuit: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A chunk proves another block than the file names.
     #[error("chunk {chunk} proves block {proven}, the file names block {claimed}")]
-    BlockHash { chunk: usize, proven: B256, claimed: B256 },
+    BlockHash {
+        /// The chunk, from 0.
+        chunk: usize,
+        /// The block hash its instances hold.
+        proven: B256,
+        /// The block hash the file names.
+        claimed: B256,
+    },
+    /// The two proofs of a chunk do not share their keccak commitment.
     #[error("chunk {chunk}: the keccak proof covers other hashes than the block-state proof used")]
-    Commitment { chunk: usize },
+    Commitment {
+        /// The chunk, from 0.
+        chunk: usize,
+    },
+    /// A pairing check failed.
     #[error("chunk {chunk}: the {circuit} proof does not verify")]
-    Invalid { chunk: usize, circuit: &'static str },
-    #[error(transparent)]
-    ReadWitness(#[from] FileError),
+    Invalid {
+        /// The chunk, from 0.
+        chunk: usize,
+        /// `block-state` or `keccak`.
+        circuit: &'static str,
+    },
+    /// The witness given does not check natively.
     #[error("the witness does not check: {0}")]
-    Witness(#[from] WitnessError),
+    Witness(WitnessError),
+    /// The proof is valid but not of the witness given.
     #[error("the proof does not cover the witness: {0}")]
     NotTheWitness(String),
 }
 
-/// What a verified proof file establishes.
-#[derive(Clone, Debug)]
-pub struct Verified {
+/// What a verified state proof establishes.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateVerified {
+    /// The block's number, as the file names it (not proven).
+    pub block_number: u64,
+    /// The block whose header chain and pre-state are proven.
     pub block_hash: B256,
-    pub class: CapacityClass,
+    /// The circuit class and its verifying keys' ids.
+    pub class: ClassName,
+    /// The circuit ids (content hashes of the verifying keys).
+    pub circuits: CircuitIds,
+    /// How many chunks.
     pub chunks: usize,
+    /// The distinct accounts of the parent state the proof covers.
+    #[serde(serialize_with = "count")]
     pub accounts: BTreeSet<Address>,
+    /// The distinct storage slots of the parent state the proof covers.
+    #[serde(serialize_with = "count")]
     pub slots: BTreeSet<(Address, B256)>,
     /// The verifier's params are the public-seed development ones: the proof proves nothing.
     pub insecure_dev_params: bool,
     /// A witness was given and the proof covers exactly its pre-state.
+    #[serde(skip)]
     pub witness_matched: bool,
 }
 
-pub fn verify_proof(proof: &ProofFile, opts: &VerifyOptions) -> Result<Verified, VerifyError> {
+/// A set in the report is its size.
+fn count<S: serde::Serializer, T>(set: &BTreeSet<T>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(set.len() as u64)
+}
+
+impl StateVerified {
+    /// The verifier's one line for a valid state proof.
+    pub fn describe(&self) -> String {
+        format!(
+            "valid: block {} ({}) header hash and parent link, and {} accounts and {} storage slots of \
+             the parent state, in {} chunk(s) of the {} circuit{}{}",
+            self.block_number,
+            self.block_hash,
+            self.accounts.len(),
+            self.slots.len(),
+            self.chunks,
+            self.class,
+            if self.witness_matched { "; exactly the witness's pre-state" } else { "" },
+            if self.insecure_dev_params {
+                "; checked against INSECURE development params (public seed): this proves nothing"
+            } else {
+                ""
+            },
+        )
+    }
+}
+
+/// Verifies a state proof file (the `ProofSystem::verify` of the state proof).
+pub fn verify(
+    proof: &StateProofFile,
+    config: &StateVerifyConfig,
+    witness: Option<&WitnessFile>,
+) -> Result<StateVerified, StateVerifyError> {
     let class = CapacityClass::named(proof.class.name);
+    let block_hash = proof.head.block_hash;
     if class != proof.class || proof.k != class.k {
-        return Err(VerifyError::UnknownClass { name: proof.class.name, k: proof.k });
+        return Err(StateVerifyError::UnknownClass { name: proof.class.name, k: proof.k });
     }
     if proof.chunks.is_empty() {
-        return Err(VerifyError::NoChunks);
+        return Err(StateVerifyError::NoChunks);
     }
     // Cheap checks first: a proof of another block or with bad instances fails before any key work.
     let mut statements = Vec::with_capacity(proof.chunks.len());
     for (i, chunk) in proof.chunks.iter().enumerate() {
-        let bad = |circuit, reason: String| VerifyError::Instances { chunk: i, circuit, reason };
+        let bad = |circuit, reason: String| StateVerifyError::Instances { chunk: i, circuit, reason };
         let main = chunk.block_state.field_instances().map_err(|r| bad("block-state", r))?;
         let keccak = chunk.keccak.field_instances().map_err(|r| bad("keccak", r))?;
         if main.len() != class.num_instances() + 1 {
@@ -97,31 +187,30 @@ pub fn verify_proof(proof: &ProofFile, opts: &VerifyOptions) -> Result<Verified,
             return Err(bad("keccak", format!("{} instances, the circuit has 1", keccak.len())));
         }
         if main.last() != keccak.first() {
-            return Err(VerifyError::Commitment { chunk: i });
+            return Err(StateVerifyError::Commitment { chunk: i });
         }
         let statement = public_values::decode(&class, &main).map_err(|e| bad("block-state", e.to_string()))?;
-        if statement.block_hash != proof.block_hash {
-            return Err(VerifyError::BlockHash { chunk: i, proven: statement.block_hash, claimed: proof.block_hash });
+        if statement.block_hash != block_hash {
+            return Err(StateVerifyError::BlockHash { chunk: i, proven: statement.block_hash, claimed: block_hash });
         }
         statements.push((statement, main, keccak));
     }
 
-    let loaded = params::load(opts.params.as_ref().ok_or(VerifyError::NoParams)?, class.k)?;
-    let (vks, _) = KeyCache::new(opts.keys_dir.clone()).verifying_keys(&loaded.params, class)?;
+    let loaded = params::load(config.params.as_ref().ok_or(StateVerifyError::NoParams)?, class.k)?;
+    let (vks, _) = KeyCache::new(config.keys_dir.clone()).verifying_keys(&loaded.params, class)?;
     check_ids(proof, &vks)?;
     for (i, (_, main, keccak)) in statements.iter().enumerate() {
         let chunk = &proof.chunks[i];
         proving::verify(&loaded.params, &vks.main, &chunk.block_state.proof, main)
-            .map_err(|_| VerifyError::Invalid { chunk: i, circuit: "block-state" })?;
+            .map_err(|_| StateVerifyError::Invalid { chunk: i, circuit: "block-state" })?;
         proving::verify(&loaded.params, &vks.keccak, &chunk.keccak.proof, keccak)
-            .map_err(|_| VerifyError::Invalid { chunk: i, circuit: "keccak" })?;
+            .map_err(|_| StateVerifyError::Invalid { chunk: i, circuit: "keccak" })?;
     }
 
-    let witness_matched = match &opts.witness {
-        Some(path) => {
-            let w = witness::file::read(path)?;
+    let witness_matched = match witness {
+        Some(w) => {
             let proven: Vec<_> = statements.iter().map(|(_, main, _)| &main[..main.len() - 1]).collect();
-            covers_exactly(&w, class, &proven)?;
+            covers_exactly(w, class, &proven)?;
             true
         }
         None => false,
@@ -130,9 +219,11 @@ pub fn verify_proof(proof: &ProofFile, opts: &VerifyOptions) -> Result<Verified,
         statements.iter().flat_map(|(s, _, _)| s.accounts.iter().map(|a: &ProvenAccount| a.address)).collect();
     let slots =
         statements.iter().flat_map(|(s, _, _)| s.slots.iter().map(|s: &ProvenSlot| (s.address, s.key))).collect();
-    Ok(Verified {
-        block_hash: proof.block_hash,
-        class,
+    Ok(StateVerified {
+        block_number: proof.head.block_number,
+        block_hash,
+        class: class.name,
+        circuits: vks.ids.clone(),
         chunks: proof.chunks.len(),
         accounts,
         slots,
@@ -141,13 +232,13 @@ pub fn verify_proof(proof: &ProofFile, opts: &VerifyOptions) -> Result<Verified,
     })
 }
 
-fn check_ids(proof: &ProofFile, vks: &VerifyingKeys) -> Result<(), VerifyError> {
+fn check_ids(proof: &StateProofFile, vks: &VerifyingKeys) -> Result<(), StateVerifyError> {
     for (circuit, claimed, ours) in [
         ("block-state", &proof.circuits.block_state, &vks.ids.block_state),
         ("keccak", &proof.circuits.keccak, &vks.ids.keccak),
     ] {
         if claimed != ours {
-            return Err(VerifyError::CircuitMismatch { circuit, claimed: claimed.clone(), ours: ours.clone() });
+            return Err(StateVerifyError::CircuitMismatch { circuit, claimed: claimed.clone(), ours: ours.clone() });
         }
     }
     Ok(())
@@ -155,14 +246,14 @@ fn check_ids(proof: &ProofFile, vks: &VerifyingKeys) -> Result<(), VerifyError> 
 
 /// The chunks the witness splits into in this class carry exactly the proven instances, chunk for
 /// chunk: nothing of the witness's pre-state is left unproven and nothing else is proven.
-fn covers_exactly(w: &WitnessFile, class: CapacityClass, proven: &[&[Fr]]) -> Result<(), VerifyError> {
-    let checked = witness::check_witness(w)?;
+fn covers_exactly(w: &WitnessFile, class: CapacityClass, proven: &[&[Fr]]) -> Result<(), StateVerifyError> {
+    let checked = witness::check_witness(w).map_err(StateVerifyError::Witness)?;
     if w.block_hash != checked.header.hash {
-        return Err(VerifyError::NotTheWitness("the witness's header does not hash to its block hash".into()));
+        return Err(StateVerifyError::NotTheWitness("the witness's header does not hash to its block hash".into()));
     }
-    let expected = chunks(w, &checked, class).map_err(|e| VerifyError::NotTheWitness(e.to_string()))?;
+    let expected = chunks(w, &checked, class).map_err(|e| StateVerifyError::NotTheWitness(e.to_string()))?;
     if expected.len() != proven.len() {
-        return Err(VerifyError::NotTheWitness(format!(
+        return Err(StateVerifyError::NotTheWitness(format!(
             "the witness makes {} chunks of class {}, the proof has {}",
             expected.len(),
             class.name,
@@ -177,7 +268,7 @@ fn covers_exactly(w: &WitnessFile, class: CapacityClass, proven: &[&[Fr]]) -> Re
                 } else {
                     format!("other accounts or values than the witness's chunk {i}")
                 };
-            return Err(VerifyError::NotTheWitness(format!("chunk {i} proves {what}")));
+            return Err(StateVerifyError::NotTheWitness(format!("chunk {i} proves {what}")));
         }
     }
     Ok(())

@@ -1,72 +1,156 @@
-//! Real KZG proofs (insecure dev params, the micro class at k = 15) of a chunk of a real anvil
-//! block: keys are generated once and then read from the cache, both circuits prove and verify,
-//! their keccak commitments agree, altered proofs or instances are refused, and a damaged cached
-//! key is regenerated rather than trusted.
+//! The state proof through its `ProofSystem` seam, with real KZG proofs (INSECURE dev params, the
+//! micro class at k = 15) of a real anvil block: the proof file verifies, with its witness; keys
+//! are cached, and a damaged cached key is regenerated rather than trusted; every kind of
+//! tampering with the file is refused by the kind's own verifier, naming the chunk and circuit.
+//! One chunk is proven (the block without transactions: one account); the command line's state
+//! proof is cli/tests/prove_verify.rs.
 
-use axiom_eth::halo2curves::bn256::Fr;
 use circuit::{
-    chunks, instances,
     keys::{KeyCache, KeySource},
-    params, proving, CapacityClass,
+    params, CapacityClass, ClassName, StateConfig, StateProof, StateProofFile, StateVerifyConfig,
 };
+use progress::Silent;
+use proof::{KindFile, ProofSystem};
+use serde_json::Value;
 use testkit::{anvil::Anvil, blocks};
 use witness::{
-    capture::{capture, CaptureOptions, Progress},
+    capture::{capture, CaptureOptions},
     rpc::{RpcClient, RpcConfig},
+    WitnessFile,
 };
 
+fn captured(anvil: &Anvil, block: u64) -> WitnessFile {
+    let client = RpcClient::new(&anvil.url, RpcConfig::default());
+    capture(&client, &CaptureOptions::new(block, 1), &Silent).unwrap().witness
+}
+
+/// A hex string with the digit at `at` changed.
+fn flip(hex: &Value, at: usize) -> Value {
+    let mut digits: Vec<char> = hex.as_str().unwrap().chars().collect();
+    digits[at] = if digits[at] == '0' { '1' } else { '0' };
+    digits.into_iter().collect::<String>().into()
+}
+
 #[test]
-fn a_micro_chunk_proves_and_verifies_with_cached_keys_and_tampering_is_refused() {
+fn a_state_proof_verifies_its_keys_are_cached_and_every_tampering_is_refused() {
     let anvil = Anvil::start(Some("cancun")).unwrap();
     let chain = blocks::Chain::new(&anvil).unwrap();
-    let made = blocks::mixed_block(&chain).unwrap();
-    let client = RpcClient::new(&anvil.url, RpcConfig::default());
-    let opts = CaptureOptions::new(made.number, 1);
-    let w = capture(&client, &opts, &Progress::hidden()).unwrap().witness;
-    let checked = witness::check_witness(&w).unwrap();
-    let store: alloy_primitives::Address = made.store.parse().unwrap();
-    let class = CapacityClass::MICRO;
-    let chunk = chunks(&w, &checked, class).unwrap().into_iter().find(|c| c.accounts[0].address == store).unwrap();
+    let made = blocks::small_block(&chain).unwrap();
+    let (empty, small) = (captured(&anvil, made.empty), captured(&anvil, made.number));
 
-    let params = params::generate_insecure_dev(class.k);
     let dir = tempfile::tempdir().unwrap();
-    let cache = KeyCache::new(Some(dir.path().to_path_buf()));
-    let (generated, source) = cache.proving_keys(&params, class).unwrap();
-    assert_eq!(source, KeySource::Generated);
-    let (keys, source) = cache.proving_keys(&params, class).unwrap();
-    assert_eq!(source, KeySource::Cache);
-    assert_eq!(keys.ids, generated.ids);
-    drop(generated);
+    let class = CapacityClass::MICRO;
+    let params_file = dir.path().join(params::dev_file_name(class.k));
+    params::write(&params::generate_insecure_dev(class.k), &params_file).unwrap();
+    let keys = dir.path().join("keys");
+    let config =
+        StateConfig { params: params_file.clone(), keys_dir: Some(keys.clone()), class: Some(ClassName::Micro) };
+    let file = StateProof::prove(&config, &empty, &Silent).unwrap();
+    assert_eq!((file.chunks.len(), file.insecure_dev_params), (1, true));
+    assert_eq!(file.timings.keys_source, Some(KeySource::Generated));
+    assert_eq!(file.head.block_hash, empty.block_hash);
 
-    let main = proving::prove_main(&params, &keys.main, &chunk).unwrap();
-    let (proof, inst) = (main.proof, main.instances);
-    let expected = instances(&chunk, w.block_hash);
-    assert_eq!(inst[..expected.len()], expected[..]);
-    assert_eq!(main.keccak_inputs, proving::keccak_inputs(&chunk));
-    let (kproof, commit) = proving::prove_keccak(&params, &keys.keccak, main.keccak_inputs).unwrap();
-    assert_eq!(inst.last(), Some(&commit), "the shard proves exactly the hashes the block-state circuit used");
+    let verify_config = StateVerifyConfig { params: Some(params_file.clone()), keys_dir: Some(keys.clone()) };
+    let verified = StateProof::verify(&verify_config, &file, Some(&empty)).unwrap();
+    assert!(StateProof::witness_matched(&verified) && StateProof::insecure(&verified));
+    assert_eq!((verified.chunks, verified.accounts.len()), (1, 1));
+    let line = StateProof::describe(&verified);
+    assert!(line.contains("exactly the witness's pre-state") && line.contains("INSECURE"), "{line}");
 
-    let (vks, source) = cache.verifying_keys(&params, class).unwrap();
-    assert_eq!((source, &vks.ids), (KeySource::Cache, &keys.ids));
-    proving::verify(&params, &vks.main, &proof, &inst).unwrap();
-    proving::verify(&params, &vks.keccak, &kproof, &[commit]).unwrap();
+    // A proof of one block does not cover another block's witness.
+    let message = StateProof::verify(&verify_config, &file, Some(&small)).unwrap_err().to_string();
+    assert!(message.contains("does not cover the witness") && message.contains("the proof has 1"), "{message}");
 
-    let mut bad = proof.clone();
-    bad[proof.len() / 2] ^= 1;
-    assert!(proving::verify(&params, &vks.main, &bad, &inst).is_err(), "altered proof byte");
-    let mut other = inst.clone();
-    other[0] += Fr::from(1u64);
-    assert!(proving::verify(&params, &vks.main, &proof, &other).is_err(), "another block hash");
-    assert!(proving::verify(&params, &vks.keccak, &kproof, &[commit + Fr::from(1u64)]).is_err(), "another commitment");
-    assert!(proving::verify(&params, &vks.keccak, &proof, &inst).is_err(), "a proof of the other circuit");
+    // Every change to the file, refused by the kind's verifier (or its decoding) with the reason.
+    let json: Value = serde_json::from_slice(&file.to_json_bytes()).unwrap();
+    let refusal = |change: &dyn Fn(&mut Value)| -> String {
+        let mut changed = json.clone();
+        change(&mut changed);
+        match StateProofFile::decode(&serde_json::to_vec(&changed).unwrap(), "changed.json") {
+            Err(e) => e.to_string(),
+            Ok(file) => match StateProof::verify(&verify_config, &file, None) {
+                Err(e) => e.to_string(),
+                Ok(v) => panic!("accepted: {}", StateProof::describe(&v)),
+            },
+        }
+    };
+    let half = |v: &Value| v.as_str().unwrap().len() / 2;
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
+        (
+            "a block-state proof byte",
+            Box::new(move |p| {
+                p["chunks"][0]["block_state"]["proof"] =
+                    flip(&p["chunks"][0]["block_state"]["proof"], half(&p["chunks"][0]["block_state"]["proof"]))
+            }),
+            "chunk 0: the block-state proof does not verify",
+        ),
+        (
+            "a keccak proof byte",
+            Box::new(|p| p["chunks"][0]["keccak"]["proof"] = flip(&p["chunks"][0]["keccak"]["proof"], 40)),
+            "chunk 0: the keccak proof does not verify",
+        ),
+        (
+            "a proven value (the account's nonce, instance 4)",
+            Box::new(|p| {
+                p["chunks"][0]["block_state"]["instances"][4] = flip(&p["chunks"][0]["block_state"]["instances"][4], 65)
+            }),
+            "does not verify",
+        ),
+        (
+            "the block hash",
+            Box::new(|p| p["block_hash"] = format!("0x{}", "ab".repeat(32)).into()),
+            "the file names block",
+        ),
+        (
+            "the keccak commitment",
+            Box::new(|p| {
+                p["chunks"][0]["keccak"]["instances"][0] = flip(&p["chunks"][0]["keccak"]["instances"][0], 60)
+            }),
+            "other hashes",
+        ),
+        (
+            "the keccak instances",
+            Box::new(|p| p["chunks"][0]["keccak"]["instances"] = Value::Array(vec![])),
+            "0 instances",
+        ),
+        ("an empty proof", Box::new(|p| p["chunks"][0]["block_state"]["proof"] = "0x".into()), "does not verify"),
+        (
+            "a proof that is not hex",
+            Box::new(|p| p["chunks"][0]["block_state"]["proof"] = "xyz".into()),
+            "damaged proof file",
+        ),
+        ("no chunk", Box::new(|p| p["chunks"] = Value::Array(vec![])), "no chunk"),
+        ("a circuit id", Box::new(|p| p["circuits"]["keccak"] = "00".repeat(32).into()), "these params give circuit"),
+        ("k", Box::new(|p| p["k"] = 16.into()), "shape this verifier does not know"),
+        ("the version", Box::new(|p| p["version"] = 7.into()), "proof format version 7"),
+        ("the format", Box::new(|p| p["format"] = "something-else".into()), "not a proof file"),
+        ("the kind", Box::new(|p| p["kind"] = "execution".into()), "an execution proof, where a state proof"),
+    ];
+    for (what, change, needle) in cases {
+        let message = refusal(&*change);
+        assert!(message.contains(needle), "{what}: expected {needle:?} in {message:?}");
+    }
 
-    // A damaged cached key is not deserialized: it is regenerated, to the same circuit id.
-    let entry = cache.entry_dir(&params, class).unwrap();
-    let vk_file = entry.join(format!("{}.vk", keys.ids.keccak));
+    // A version 1 file (before proof kinds) is a state proof and still verifies.
+    let mut v1 = json.clone();
+    v1["version"] = 1.into();
+    v1.as_object_mut().unwrap().remove("kind");
+    let v1 = StateProofFile::decode(&serde_json::to_vec(&v1).unwrap(), "v1.json").unwrap();
+    StateProof::verify(&verify_config, &v1, Some(&empty)).unwrap();
+
+    // The keys came from the cache the second time; a damaged cached key is not deserialized but
+    // regenerated, to the same circuit id.
+    let cache = KeyCache::new(Some(keys));
+    let loaded = params::load(&params_file, class.k).unwrap();
+    let (vks, source) = cache.verifying_keys(&loaded.params, class).unwrap();
+    assert_eq!((source, &vks.ids), (KeySource::Cache, &file.circuits));
+    let entry = cache.entry_dir(&loaded.params, class).unwrap();
+    let vk_file = entry.join(format!("{}.vk", file.circuits.keccak));
     let mut bytes = std::fs::read(&vk_file).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&vk_file, &bytes).unwrap();
-    let (again, source) = cache.verifying_keys(&params, class).unwrap();
-    assert_eq!((source, &again.ids), (KeySource::Generated, &keys.ids));
+    let (again, source) = cache.verifying_keys(&loaded.params, class).unwrap();
+    assert_eq!((source, &again.ids), (KeySource::Generated, &file.circuits));
 }

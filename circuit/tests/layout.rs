@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256};
 use circuit::{chunks, instances, layout::padding_slot, public_values, CapacityClass};
 use testkit::{fixtures::ZethCache, replay::ReplayNode};
 use witness::{
-    capture::{capture, CaptureOptions, Progress},
+    capture::{capture, CaptureOptions, Silent},
     rpc::{RpcClient, RpcConfig},
 };
 
@@ -15,8 +15,7 @@ fn every_proven_account_and_slot_lands_in_exactly_the_chunks_of_its_class() {
     let (fixture, number) = testkit::fixtures::ZETH_BLOCKS[3];
     let server = ReplayNode::new(ZethCache::load(fixture).unwrap()).serve(0).unwrap();
     let client = RpcClient::new(&server.url, RpcConfig::default());
-    let w =
-        capture(&client, &CaptureOptions::new(number, 1), &Progress::hidden()).unwrap().witness;
+    let w = capture(&client, &CaptureOptions::new(number, 1), &Silent).unwrap().witness;
     let checked = witness::check_witness(&w).unwrap();
 
     for class in [CapacityClass::TINY, CapacityClass::SMALL] {

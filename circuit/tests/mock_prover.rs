@@ -6,14 +6,14 @@ use alloy_primitives::B256;
 use circuit::{chunks, instances, layout::Chunk, mock::mock_prove, CapacityClass};
 use testkit::{anvil::Anvil, blocks, fixtures::ZethCache, replay::ReplayNode};
 use witness::{
-    capture::{capture, CaptureOptions, Progress},
+    capture::{capture, CaptureOptions, Silent},
     rpc::{RpcClient, RpcConfig},
     WitnessFile,
 };
 
 fn captured(url: &str, block: u64, window: u64) -> WitnessFile {
     let client = RpcClient::new(url, RpcConfig::default());
-    capture(&client, &CaptureOptions::new(block, window), &Progress::hidden()).unwrap().witness
+    capture(&client, &CaptureOptions::new(block, window), &Silent).unwrap().witness
 }
 
 fn chunks_of(w: &WitnessFile, class: CapacityClass) -> Vec<Chunk> {

@@ -13,7 +13,7 @@ use testkit::{
     replay::ReplayNode,
 };
 use witness::{
-    capture::{capture, CaptureOptions, Progress},
+    capture::{capture, CaptureOptions, Silent},
     rpc::{RpcClient, RpcConfig},
 };
 
@@ -25,7 +25,7 @@ struct Run {
 
 fn measure(url: &str, opts: &CaptureOptions, config: RpcConfig) -> anyhow::Result<Run> {
     let client = RpcClient::new(url, config);
-    let c = capture(&client, opts, &Progress::hidden())?;
+    let c = capture(&client, opts, &Silent)?;
     Ok(Run { seconds: c.seconds, requests: c.stats.http_requests, round_trips: c.stats.sequential_round_trips })
 }
 

@@ -22,14 +22,14 @@ use anyhow::{ensure, Context};
 use circuit::{chunks, keys::KeyCache, params, proving, CapacityClass, Chunk, ClassName};
 use testkit::{anvil::Anvil, blocks, fixtures::ZethCache, replay::ReplayNode};
 use witness::{
-    capture::{capture, CaptureOptions, Progress},
+    capture::{capture, CaptureOptions, Silent},
     rpc::{RpcClient, RpcConfig},
     WitnessFile,
 };
 
 pub(crate) fn captured(url: &str, block: u64) -> anyhow::Result<WitnessFile> {
     let client = RpcClient::new(url, RpcConfig::default());
-    Ok(capture(&client, &CaptureOptions::new(block, 1), &Progress::hidden())?.witness)
+    Ok(capture(&client, &CaptureOptions::new(block, 1), &Silent)?.witness)
 }
 
 /// A real witness for a class: the small anvil block for micro, mainnet 21230867 (replayed) else.

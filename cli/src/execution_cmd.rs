@@ -8,7 +8,7 @@ use clap::Args;
 use execution::{image, zkvm, ExecutionProver, ProverSettings};
 
 #[derive(Args)]
-pub struct ImageArgs {
+pub(crate) struct ImageArgs {
     /// A guest ELF to compute the image id of [default: the one built into this program].
     #[arg(long)]
     elf: Option<PathBuf>,
@@ -22,7 +22,7 @@ pub struct ImageArgs {
     write_init: Option<PathBuf>,
 }
 
-pub fn run(args: ImageArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: ImageArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.write_init {
         witness::file::write_atomic_with(out, |w| w.write_all(zkvm::init_file().as_bytes()))
             .with_context(|| format!("writing {}", out.display()))?;

@@ -2,6 +2,7 @@
 
 mod execution_cmd;
 mod params_cmd;
+mod progress_bar;
 mod prove_cmds;
 mod serve_cmd;
 mod verify_cmd;
@@ -98,6 +99,10 @@ fn init_logs(quiet: bool, verbose: u8) {
 
 host_cpu::check_cpu_at_start!("prover_cmd");
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.quiet, cli.verbose);
@@ -119,7 +124,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", witness::error::one_line(&*e));
+            // Every library error reads whole and does not repeat its cause (docs/design.md), so
+            // the chain of contexts prints each part once.
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

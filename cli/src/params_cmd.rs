@@ -9,7 +9,7 @@ use clap::Args;
 
 #[derive(Args)]
 #[command(group = clap::ArgGroup::new("size").required(true).args(["k", "class"]))]
-pub struct ParamsArgs {
+pub(crate) struct ParamsArgs {
     /// Circuit size (log2 of rows), 1..=28.
     #[arg(short)]
     k: Option<u32>,
@@ -32,7 +32,7 @@ fn out_path(out: &Path, k: u32, insecure: bool) -> PathBuf {
     out.join(if insecure { params::dev_file_name(k) } else { params::file_name(k) })
 }
 
-pub fn run(args: ParamsArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: ParamsArgs) -> anyhow::Result<()> {
     let k = args.k.unwrap_or_else(|| CapacityClass::named(args.class.expect("clap requires k or class")).k);
     ensure!((1..=28).contains(&k), "-k must be 1..=28, got {k}");
     if args.out.extension().is_none_or(|e| e != "srs") {

@@ -6,14 +6,13 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::Context;
 use circuit::{params, CapacityClass, ClassName};
 use clap::Args;
-use execution::ProverSettings;
 use proof::ProofKind;
-use prover::ProveOptions;
-use serve::{FollowConfig, GevulotConfig, Order, ProveSetup, StateTaskParams, WorkerConfig};
+use prover::{FlagError, ProveConfig, ProveFlags};
+use serve::{FollowConfig, GevulotConfig, Order, StateTaskParams, WorkerConfig};
 use verifier::VerifyOptions;
 
 #[derive(Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// JSON-RPC endpoint of the node to follow (eth and debug namespaces, as witness_capture).
     #[arg(short, long)]
     rpc: String,
@@ -67,7 +66,7 @@ struct GevulotArgs {
 }
 
 #[derive(Args)]
-pub struct WorkerArgs {
+pub(crate) struct WorkerArgs {
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -98,18 +97,9 @@ struct WorkArgs {
     /// Which queued block a worker takes first.
     #[arg(long, value_enum, default_value_t = Order::Oldest)]
     order: Order,
-    /// State proofs: KZG params, a file or a directory of kzg_bn254_{k}.srs files.
-    #[arg(short = 'k', long)]
-    params: Option<PathBuf>,
-    /// State proofs: the circuit class [default: the cheapest that fits each block].
-    #[arg(long)]
-    class: Option<ClassName>,
-    /// Execution proofs: segment memory (GiB), as offline_prover.
-    #[arg(long, value_name = "GIB")]
-    segment_memory: Option<f64>,
-    /// Execution proofs: proving threads [default: one per core].
-    #[arg(long)]
-    threads: Option<usize>,
+    /// As offline_prover's; the state proof's key cache defaults to the data directory's keys/.
+    #[command(flatten)]
+    flags: ProveFlags,
     /// How long a worker's claim on a job holds without renewal (seconds); a dead worker's job
     /// is taken again after this.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..))]
@@ -133,31 +123,21 @@ fn db_url(args: &DbArgs, data: &std::path::Path) -> String {
     args.db.clone().unwrap_or_else(|| data.join("serve.sqlite").display().to_string())
 }
 
-/// The prover setup, the verifier's options and whether the params are the insecure dev ones.
-fn setup(work: &WorkArgs, data: &std::path::Path) -> anyhow::Result<(ProveSetup, VerifyOptions, bool)> {
+/// The prover's configuration, the verifier's options and whether the params are the insecure
+/// dev ones (generated into the data directory for a state proof given none).
+fn setup(work: &WorkArgs, data: &std::path::Path) -> anyhow::Result<(ProveConfig, VerifyOptions, bool)> {
     let keys_dir = Some(data.join("keys"));
-    match work.kind {
-        ProofKind::Execution => {
-            anyhow::ensure!(
-                work.params.is_none() && work.class.is_none(),
-                "--params and --class are for --proof state"
-            );
-            let settings = ProverSettings::new(work.segment_memory, work.threads).map_err(anyhow::Error::msg)?;
-            Ok((ProveSetup::Execution(settings), VerifyOptions { params: None, keys_dir, witness: None }, false))
+    let mut flags = work.flags.clone();
+    let (config, insecure) = match flags.config(work.kind, keys_dir.clone()) {
+        // Every other flag has been checked by now: the params are made only for a setup that runs.
+        Err(FlagError::NoParams) => {
+            flags.keys.params = Some(insecure_dev_params(data, flags.class)?);
+            (flags.config(work.kind, keys_dir.clone())?, true)
         }
-        ProofKind::State => {
-            anyhow::ensure!(
-                work.segment_memory.is_none() && work.threads.is_none(),
-                "--segment-memory and --threads are for --proof execution"
-            );
-            let (params, insecure) = match &work.params {
-                Some(p) => (p.clone(), false),
-                None => (insecure_dev_params(data, work.class)?, true),
-            };
-            let opts = ProveOptions { params: params.clone(), keys_dir: keys_dir.clone(), class: work.class };
-            Ok((ProveSetup::State(opts), VerifyOptions { params: Some(params), keys_dir, witness: None }, insecure))
-        }
-    }
+        other => (other?, false),
+    };
+    let verify = VerifyOptions { params: flags.keys.params.clone(), keys_dir: flags.keys.keys_dir_or(keys_dir) };
+    Ok((config, verify, insecure))
 }
 
 /// INSECURE development params for the class (or the largest class), generated once into the
@@ -178,11 +158,11 @@ fn insecure_dev_params(data: &std::path::Path, class: Option<ClassName>) -> anyh
     Ok(dir)
 }
 
-fn workers(work: &WorkArgs, setup: &ProveSetup) -> Vec<WorkerConfig> {
+fn workers(work: &WorkArgs, config: &ProveConfig) -> Vec<WorkerConfig> {
     (0..work.workers)
         .map(|i| WorkerConfig {
             id: serve::work::default_worker_id(i),
-            setup: setup.clone(),
+            prove: config.clone(),
             order: work.order,
             lease: Duration::from_secs(work.lease_secs),
             idle_poll: Duration::from_millis(500),
@@ -216,7 +196,7 @@ async fn shutdown_signal() {
 fn gevulot_dispatch(
     args: &ServeArgs,
     state_task: Option<(String, ClassName)>,
-    setup: &ProveSetup,
+    kind: ProofKind,
     verify: &VerifyOptions,
     data: &std::path::Path,
 ) -> anyhow::Result<Option<GevulotConfig>> {
@@ -224,13 +204,13 @@ fn gevulot_dispatch(
     if !g.gevulot_dry_run {
         return Ok(None);
     }
-    let params = match setup {
-        ProveSetup::Execution(_) => {
+    // The state proof's task carries the params it is verified with; the execution proof's none.
+    let params = match state_task {
+        None => {
             anyhow::ensure!(g.gevulot_params.is_none(), "--gevulot-params is for --proof state");
             None
         }
-        ProveSetup::State(_) => {
-            let (source, class) = state_task.context("the state task's arguments")?;
+        Some((source, class)) => {
             // The file the server verifies this class with: the task's prover must find the same.
             let dir = verify.params.as_deref().context("no params")?;
             let loaded =
@@ -240,8 +220,8 @@ fn gevulot_dispatch(
         }
     };
     Ok(Some(GevulotConfig {
-        id: format!("{}{}", serve::gevulot::DISPATCHER_PREFIX, serve::work::default_worker_id(0)),
-        kind: setup.kind(),
+        id: format!("{}{}", serve::jobs::DISPATCHER_PREFIX, serve::work::default_worker_id(0)),
+        kind,
         order: args.work.order,
         prover_image: g.gevulot_prover_image.clone().context("--gevulot-prover-image")?,
         params,
@@ -259,12 +239,15 @@ fn state_task_args(args: &ServeArgs) -> anyhow::Result<(String, ClassName)> {
         "--proof state with --gevulot-dry-run needs --gevulot-params: the URL or CID of the params file this \
          server verifies with, which the task downloads",
     )?;
-    let class =
-        args.work.class.context("--proof state with --gevulot-dry-run needs --class (the task's circuit class)")?;
+    let class = args
+        .work
+        .flags
+        .class
+        .context("--proof state with --gevulot-dry-run needs --class (the task's circuit class)")?;
     Ok((source, class))
 }
 
-pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Checked before the data directory and any params are made.
     let state_task = if args.gevulot.gevulot_dry_run && args.work.kind == ProofKind::State {
         Some(state_task_args(&args)?)
@@ -272,10 +255,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     let data = data_dir(&args.db)?;
-    let (setup, verify, insecure_dev_params) = setup(&args.work, &data)?;
-    let gevulot = gevulot_dispatch(&args, state_task, &setup, &verify, &data)?;
+    let (prove, verify, insecure_dev_params) = setup(&args.work, &data)?;
+    let gevulot = gevulot_dispatch(&args, state_task, prove.kind(), &verify, &data)?;
     // Jobs go either to the network or to local workers, never both.
-    let workers = if gevulot.is_some() { vec![] } else { workers(&args.work, &setup) };
+    let workers = if gevulot.is_some() { vec![] } else { workers(&args.work, &prove) };
     let config = serve::ServeConfig {
         db: db_url(&args.db, &data),
         listen: args.listen,
@@ -283,7 +266,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             rpc_url: args.rpc,
             from: args.from,
             every: args.every,
-            kind: setup.kind(),
+            kind: prove.kind(),
             poll: Duration::from_millis(args.poll_ms.max(50)),
             max_reorg_depth: 64,
             execution_witness: args.execution_witness,
@@ -296,10 +279,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     run_until_stopped(serve::serve(config, shutdown_signal()))
 }
 
-pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+pub(crate) fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.work.workers > 0, "--workers must be at least 1 for a worker process");
     let data = data_dir(&args.db)?;
-    let (setup, _, _) = setup(&args.work, &data)?;
+    let (prove, _, _) = setup(&args.work, &data)?;
     let db = db_url(&args.db, &data);
-    run_until_stopped(serve::work(&db, workers(&args.work, &setup), shutdown_signal()))
+    run_until_stopped(serve::work(&db, workers(&args.work, &prove), shutdown_signal()))
 }

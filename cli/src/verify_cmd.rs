@@ -3,17 +3,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use prover::{default_keys_dir, KeyFlags};
 use verifier::{verify_file, VerifyOptions};
 
-use crate::prove_cmds::KeyArgs;
-
 #[derive(Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Proof file, as offline_prover or legacy_prover writes it.
     #[arg(short, long)]
     proof: PathBuf,
     #[command(flatten)]
-    keys: KeyArgs,
+    keys: KeyFlags,
     /// Also check that the proof is of exactly this witness (state: its pre-state; execution: its
     /// block).
     #[arg(short, long)]
@@ -21,10 +20,9 @@ pub struct VerifyArgs {
 }
 
 /// Returns whether the proof is valid; the report is on stdout either way.
-pub fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
-    let opts =
-        VerifyOptions { params: args.keys.params.clone(), keys_dir: args.keys.keys_dir(), witness: args.witness };
-    let report = verify_file(&args.proof, &opts);
+pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
+    let opts = VerifyOptions { params: args.keys.params.clone(), keys_dir: args.keys.keys_dir_or(default_keys_dir()) };
+    let report = verify_file(&args.proof, args.witness.as_deref(), &opts);
     println!("{}", serde_json::to_string_pretty(&report)?);
     if !report.is_success {
         eprintln!("error: {}", report.message);

@@ -1,18 +1,18 @@
 //! `witness_capture` and `witness_inspect`.
 
-use std::{io::IsTerminal, path::PathBuf, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use clap::Args;
 use witness::{
-    capture::{capture as capture_block, CaptureOptions, Captured, Progress, MAX_BLOCKHASH_WINDOW},
+    capture::{capture as capture_block, CaptureOptions, Captured, MAX_BLOCKHASH_WINDOW},
     file::{self, Format},
     rpc::{RpcClient, RpcConfig},
     summary::Summary,
 };
 
 #[derive(Args)]
-pub struct CaptureArgs {
+pub(crate) struct CaptureArgs {
     /// Block number to capture (>= 1).
     #[arg(short, long)]
     block: u64,
@@ -28,7 +28,7 @@ pub struct CaptureArgs {
 
 /// How to reach the node and what to ask it for.
 #[derive(Args)]
-pub struct RpcArgs {
+pub(crate) struct RpcArgs {
     /// JSON-RPC endpoint with the eth and debug namespaces and the parent block's state.
     #[arg(short, long)]
     rpc: String,
@@ -58,7 +58,7 @@ pub struct RpcArgs {
 }
 
 /// Captures and checks a block's witness (nothing is written).
-pub fn capture_witness(block: u64, args: &RpcArgs, quiet: bool) -> anyhow::Result<Captured> {
+pub(crate) fn capture_witness(block: u64, args: &RpcArgs, quiet: bool) -> anyhow::Result<Captured> {
     let config = if args.one_at_a_time {
         RpcConfig::one_at_a_time()
     } else {
@@ -66,13 +66,13 @@ pub fn capture_witness(block: u64, args: &RpcArgs, quiet: bool) -> anyhow::Resul
     };
     let config = RpcConfig { timeout: Duration::from_secs(args.timeout), retries: args.retries, ..config };
     let client = RpcClient::new(&args.rpc, config);
-    let progress = Progress::new(!quiet && std::io::stderr().is_terminal());
+    let progress = crate::progress_bar::Bar::new(quiet, "calls");
     let opts =
         CaptureOptions { block, blockhash_window: args.blockhash_window, execution_witness: args.execution_witness };
     capture_block(&client, &opts, &progress).with_context(|| format!("capturing block {block} from {}", args.rpc))
 }
 
-pub fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
+pub(crate) fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
     let format = args.format.unwrap_or_else(|| Format::from_path(&args.witness));
     let captured = capture_witness(args.block, &args.rpc, quiet)?;
     file::write(&args.witness, &captured.witness, format)
@@ -97,7 +97,7 @@ pub fn capture(args: CaptureArgs, quiet: bool) -> anyhow::Result<()> {
 }
 
 #[derive(Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// Witness file (JSON or bincode).
     witness: PathBuf,
     /// Print the summary as JSON.
@@ -105,7 +105,7 @@ pub struct InspectArgs {
     json: bool,
 }
 
-pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
+pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     let w = file::read(&args.witness)?;
     let summary = Summary::of(&w, std::fs::metadata(&args.witness).ok().map(|m| m.len()));
     let check = witness::check_witness(&w);

@@ -129,7 +129,7 @@ fn round_trips_stay_constant_as_the_block_grows() {
         let number = blocks::busy_block(&chain, txs).unwrap();
         let client = witness::rpc::RpcClient::new(&anvil.url, Default::default());
         let opts = witness::capture::CaptureOptions::new(number, 256);
-        let captured = witness::capture::capture(&client, &opts, &witness::capture::Progress::hidden()).unwrap();
+        let captured = witness::capture::capture(&client, &opts, &witness::capture::Silent).unwrap();
         assert!(captured.witness.block.pre_state.len() >= txs / 2);
         trips.push(captured.stats.sequential_round_trips);
     }

@@ -9,7 +9,7 @@ use testkit::{
     fault::{calls, Fault, FaultProxy},
 };
 use witness::{
-    capture::{capture, CaptureError, CaptureOptions, Progress},
+    capture::{capture, CaptureError, CaptureOptions, Silent},
     rpc::{RpcClient, RpcConfig, RpcError},
     StateSide, WitnessError, WitnessFile,
 };
@@ -32,7 +32,7 @@ fn fast_retries() -> RpcConfig {
 
 fn run(url: &str, block: u64, config: RpcConfig) -> (Result<WitnessFile, CaptureError>, witness::rpc::RpcStats) {
     let client = RpcClient::new(url, config);
-    let result = capture(&client, &CaptureOptions::new(block, 256), &Progress::hidden());
+    let result = capture(&client, &CaptureOptions::new(block, 256), &Silent);
     (result.map(|c| c.witness), client.stats())
 }
 

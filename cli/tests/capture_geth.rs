@@ -148,7 +148,7 @@ fn a_clear_that_moves_a_branch_up_is_captured_by_proofs() {
 
 /// A slot whose hashed key starts with `nibbles`.
 fn slot_under(nibbles: &[u8]) -> u64 {
-    let nibble = |hash: &B256, i: usize| if i % 2 == 0 { hash[i / 2] >> 4 } else { hash[i / 2] & 0x0f };
+    let nibble = |hash: &B256, i: usize| if i.is_multiple_of(2) { hash[i / 2] >> 4 } else { hash[i / 2] & 0x0f };
     (0u64..)
         .find(|s| {
             let hash = keccak256(B256::from(U256::from(*s)));

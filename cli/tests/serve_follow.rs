@@ -93,7 +93,7 @@ fn serve_follows_proves_survives_kill_9_follows_a_reorg_and_refuses_a_tampered_p
     // database and submits a real proof with one byte flipped; the server refuses it.
     let rogue = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = serve::Store::open(&dir.path().join("serve.sqlite").display().to_string()).await.unwrap();
-        let job = store.claim("rogue", 60_000, serve::Order::Newest, "state").await.unwrap().unwrap();
+        let job = store.claim("rogue", 60_000, serve::Order::Newest, proof::ProofKind::State).await.unwrap().unwrap();
         let mut bad: Value = serde_json::from_slice(&std::fs::read(&proof_path).unwrap()).unwrap();
         let hex = bad["chunks"][0]["block_state"]["proof"].as_str().unwrap().to_string();
         bad["chunks"][0]["block_state"]["proof"] = common::hex_flip(&hex, hex.len() / 2).into();

@@ -12,12 +12,13 @@
 pub const GUEST_ELF: &[u8] = include_bytes!("../guest/execution-guest.elf");
 
 /// The verifying key (OpenVM's `VmStarkVerifyingKey`, bitcode): the aggregation key of the VM
-/// configuration in `zkvm.rs` and the guest's baseline. Written by `prover_cmd execution_key`.
+/// configuration in `zkvm.rs` and the guest's baseline. Written by `prover_cmd execution_image --write-vk`.
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x722ca75bc163185428a59e45ebc2013d8882e1654cfc4a0093c3ba1c5b346672";
+pub const IMAGE_ID: &str = "0x82c7811f3529de147a8bc2467a379f18c9f0b9011669a51d0f10d51f322b5630";
 
+/// An image id as 0x and 64 hex digits.
 pub fn image_id_hex(id: &[u8; 32]) -> String {
     format!("0x{}", hex_lower(id))
 }

@@ -3,6 +3,7 @@
 
 use stateless::StatelessInput;
 
+/// The guest's input bytes.
 pub fn encode(input: &StatelessInput) -> Vec<u8> {
     input.to_bytes()
 }

@@ -3,11 +3,12 @@
 //! and decoded for reading), the aggregated STARK and how long each phase took.
 
 use alloy_primitives::Bytes;
-pub use proof::KindFile;
+pub(crate) use proof::KindFile;
 use proof::{Head, ProofKind};
 use serde::{Deserialize, Serialize};
 use stateless::BlockCommitment;
 
+/// An execution proof file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionProofFile {
     /// format, version, kind (`execution`), chain id, block number and hash.
@@ -22,19 +23,22 @@ pub struct ExecutionProofFile {
     pub public_values: Bytes,
     /// The same, decoded; the verifier checks it equals the proven bytes.
     pub commitment: BlockCommitment,
-    /// Guest instructions executed and segments proven.
+    /// Guest instructions executed (the prover's claim).
     pub instructions: u64,
+    /// Segments proven (the prover's claim).
     pub segments: usize,
     /// OpenVM's encoding of the aggregated STARK (`VmStarkProof`).
     pub proof: Bytes,
+    /// How long each phase took (the prover's claim).
     pub timings: ExecutionTimings,
     /// The prover's name and version.
     pub prover: String,
 }
 
-/// Seconds spent in each phase.
+/// Seconds spent in each phase (the prover's claim: nothing proves it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionTimings {
+    /// Reading the witness file.
     pub read_witness: f64,
     /// The native re-execution run before proving.
     pub check_witness: f64,
@@ -42,11 +46,16 @@ pub struct ExecutionTimings {
     pub execute: f64,
     /// Proving every segment and aggregating them into one STARK (key generation included).
     pub prove: f64,
+    /// Everything.
     pub total: f64,
 }
 
 impl KindFile for ExecutionProofFile {
     const KIND: ProofKind = ProofKind::Execution;
+
+    fn head(&self) -> &Head {
+        &self.head
+    }
 }
 
 #[cfg(test)]

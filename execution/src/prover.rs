@@ -1,15 +1,16 @@
-//! From a witness to an execution proof file and back: native check first (milliseconds), then the
-//! guest in the zkVM (executor or prover); and the verifier's checks, cheapest first.
+//! From a witness to an execution proof file: the native check first (milliseconds), then the
+//! guest in the zkVM, in the executor (instructions, segments) or the prover.
 
 use std::time::Instant;
 
 use alloy_primitives::Bytes;
+use progress::{Progress, Step};
 use proof::ProofKind;
 use stateless::{BlockCommitment, StatelessInput};
 use witness::WitnessFile;
 
 use crate::{
-    image::{image_id_hex, GUEST_ELF, IMAGE_ID, VERIFYING_KEY},
+    image::{GUEST_ELF, IMAGE_ID, VERIFYING_KEY},
     input,
     proof_file::{ExecutionProofFile, ExecutionTimings},
     settings::ProverSettings,
@@ -26,15 +27,22 @@ pub struct ExecutionProver {
 /// What running the guest in the zkVM executor established (no proof).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ExecuteReport {
+    /// What the guest revealed (equal to the native re-execution's).
     pub commitment: BlockCommitment,
+    /// Guest instructions executed.
     pub instructions: u64,
+    /// The segments a proof would have.
     pub segments: usize,
+    /// The pinned guest image.
     pub image_id: String,
+    /// The native check.
     pub check_seconds: f64,
+    /// The metered run in the zkVM executor.
     pub execute_seconds: f64,
 }
 
 impl ExecutionProver {
+    /// The zkVM with the pinned guest (a few seconds: the app proving key).
     pub fn new(settings: &ProverSettings) -> Result<Self, ExecutionError> {
         Self::with_elf(settings, GUEST_ELF)
     }
@@ -63,11 +71,8 @@ impl ExecutionProver {
     /// verifier's, another OpenVM version or VM configuration, fails here and not at the user's).
     pub fn prove(&self, input: &StatelessInput) -> Result<(Vec<u8>, Vec<u8>), ExecutionError> {
         let proof = self.zkvm.prove(&self.program, &input::encode(input))?;
-        let public_values = zkvm::verify(VERIFYING_KEY, &proof).map_err(|e| {
-            ExecutionError::VerifyingKey(format!(
-                "the new proof does not verify under the committed verifying key: {e}"
-            ))
-        })?;
+        let public_values =
+            zkvm::verify(VERIFYING_KEY, &proof).map_err(|e| ExecutionError::NotUnderCommittedKey(e.to_string()))?;
         Ok((proof, public_values))
     }
 
@@ -92,13 +97,8 @@ fn secs(t: Instant) -> f64 {
 }
 
 /// The public values are the block commitment followed by zeros (see `zkvm::PUBLIC_VALUES`).
-fn commitment_of(public_values: &[u8]) -> Result<BlockCommitment, ExecutionError> {
-    let not_one = || {
-        ExecutionError::Mismatch(format!(
-            "the guest's public values ({} bytes) are not a block commitment",
-            public_values.len()
-        ))
-    };
+pub(crate) fn commitment_of(public_values: &[u8]) -> Result<BlockCommitment, ExecutionError> {
+    let not_one = || ExecutionError::NotACommitment { len: public_values.len() };
     if public_values.len() != zkvm::PUBLIC_VALUES {
         return Err(not_one());
     }
@@ -138,25 +138,22 @@ fn execute_checked(
 }
 
 /// Checks the witness natively, measures the guest's run, proves it and returns the proof file.
-/// `phase` is told each phase as it starts (for a progress display), each segment's proof among
-/// them when the process's subscriber has `segment_layer`.
-pub fn prove_witness(
-    prover: &ExecutionProver,
+/// `progress` is told each step as it starts, each segment's proof among them when the process's
+/// subscriber has `segment_layer`.
+pub fn prove(
+    settings: &ProverSettings,
     w: &WitnessFile,
-    phase: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
+    progress: &dyn Progress,
 ) -> Result<ExecutionProofFile, ExecutionError> {
     let started = Instant::now();
-    phase("checking the witness, executing the guest");
-    let (report, input) = execute_checked(prover, w)?;
+    progress.step(Step::Phase("loading the zkVM and the guest"));
+    let prover = ExecutionProver::new(settings)?;
+    progress.step(Step::Phase("checking the witness, executing the guest"));
+    let (report, input) = execute_checked(&prover, w)?;
     tracing::info!(instructions = report.instructions, segments = report.segments, "guest executed in the zkVM");
-    let segments = report.segments;
-    phase(&format!("proving {segments} segment(s), aggregating"));
+    let count = report.segments;
     let t = Instant::now();
-    let on_segment = {
-        let phase = phase.clone();
-        move |i: usize| phase(&format!("proving segment {} of {segments}, then aggregating", i + 1))
-    };
-    let (proof, public_values) = crate::observing_segments(on_segment, || prover.prove(&input))?;
+    let (proof, public_values) = with_segment_progress(progress, count, || prover.prove(&input))?;
     let commitment = commitment_of(&public_values)?;
     same_commitment(&report.commitment, &commitment)?;
     let timings = ExecutionTimings {
@@ -180,80 +177,36 @@ pub fn prove_witness(
     })
 }
 
+/// Runs `prove` with each segment's proof told to `progress` as it starts. OpenVM's segment span
+/// reaches an observer that must outlive the call (`observing_segments`), so the indices go over
+/// a channel to a scoped thread that tells `progress`.
+fn with_segment_progress<T>(progress: &dyn Progress, count: usize, prove: impl FnOnce() -> T) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || rx.into_iter().for_each(|index| progress.step(Step::Segment { index, count })));
+        crate::observing_segments(
+            move |index| {
+                let _ = tx.send(index);
+            },
+            prove,
+        )
+    })
+}
+
 /// What the proof establishes, and how it was made.
 pub const ZKVM: &str =
     "OpenVM 2.0.2 (RV32IM, keccak, secp256k1), STARK over BabyBear, segments aggregated into one proof";
 
 /// The native check, which ends with the stateless re-execution: its input (completed with any
 /// derived node) is what the guest reads, its commitment what the guest must reveal.
-fn checked_input(w: &WitnessFile) -> Result<(StatelessInput, BlockCommitment), ExecutionError> {
-    let checked = witness::check_witness(w)
-        .map_err(|e| ExecutionError::Input(format!("the witness does not check, so it is not proven: {e}")))?;
+pub(crate) fn checked_input(w: &WitnessFile) -> Result<(StatelessInput, BlockCommitment), ExecutionError> {
+    let checked = witness::check_witness(w).map_err(ExecutionError::Witness)?;
     Ok((checked.input, checked.commitment))
 }
 
-fn same_commitment(expected: &BlockCommitment, got: &BlockCommitment) -> Result<(), ExecutionError> {
-    if expected != got {
-        return Err(ExecutionError::Mismatch(format!(
-            "the guest committed {got:?}, the native re-execution {expected:?}"
-        )));
+fn same_commitment(native: &BlockCommitment, guest: &BlockCommitment) -> Result<(), ExecutionError> {
+    if native != guest {
+        return Err(ExecutionError::CommitmentMismatch { guest: Box::new(*guest), native: Box::new(*native) });
     }
     Ok(())
-}
-
-/// What a verified execution proof establishes.
-#[derive(Clone, Debug)]
-pub struct VerifiedExecution {
-    pub commitment: BlockCommitment,
-    pub witness_matched: bool,
-}
-
-/// Verifies an execution proof file: the image it names is the pinned one, the STARK verifies
-/// under the committed verifying key, the proven public values are the file's, and they name the
-/// file's block; with a witness, that it is the witness's block.
-pub fn verify_file(
-    file: &ExecutionProofFile,
-    witness: Option<&WitnessFile>,
-) -> Result<VerifiedExecution, ExecutionError> {
-    let mismatch = |what: String| Err(ExecutionError::Mismatch(what));
-    if file.image_id != IMAGE_ID {
-        return mismatch(format!(
-            "the proof is of guest image {}, this verifier accepts only {IMAGE_ID} (another guest, or another version of it)",
-            file.image_id
-        ));
-    }
-    let pinned = image_id_hex(&zkvm::image_id_of_vk(VERIFYING_KEY)?);
-    if pinned != IMAGE_ID {
-        return Err(ExecutionError::VerifyingKey(format!("the committed key is for image {pinned}, not {IMAGE_ID}")));
-    }
-    let proven = zkvm::verify(VERIFYING_KEY, &file.proof)?;
-    if proven != file.public_values.as_ref() {
-        return mismatch("the file's public values are not the ones the proof proves".into());
-    }
-    let commitment = commitment_of(&proven)?;
-    if commitment != file.commitment {
-        return mismatch("the file's decoded commitment differs from the proven public values".into());
-    }
-    let head = &file.head;
-    if (commitment.chain_id, commitment.number, commitment.hash) != (head.chain_id, head.block_number, head.block_hash)
-    {
-        return mismatch(format!(
-            "the proof is of block {} ({}) on chain {}, the file names block {} ({}) on chain {}",
-            commitment.number, commitment.hash, commitment.chain_id, head.block_number, head.block_hash, head.chain_id
-        ));
-    }
-    let witness_matched = match witness {
-        None => false,
-        Some(w) => {
-            let (_, native) = checked_input(w)?;
-            if native != commitment {
-                return mismatch(format!(
-                    "the proof is of block {} ({}), the witness is of block {} ({})",
-                    commitment.number, commitment.hash, native.number, native.hash
-                ));
-            }
-            true
-        }
-    };
-    Ok(VerifiedExecution { commitment, witness_matched })
 }

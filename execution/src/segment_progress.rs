@@ -69,6 +69,7 @@ fn is_segment_span(meta: &Metadata<'_>) -> bool {
     meta.is_span() && meta.name() == SEGMENT_SPAN
 }
 
+/// The tracing layer that tells the proving thread's observer each segment as its proof starts.
 pub struct SegmentLayer;
 
 impl<S: Subscriber> Layer<S> for SegmentLayer {

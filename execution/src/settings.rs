@@ -18,23 +18,35 @@ pub struct ProverSettings {
     pub threads: Option<usize>,
 }
 
+/// A prover setting out of its range.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SettingError {
+    /// The segment memory is not a number of GiB between 1 and 1024.
+    #[error("the segment memory must be between 1 and 1024 GiB, not {0}")]
+    SegmentMemory(f64),
+    /// Zero proving threads.
+    #[error("the proving threads must be at least 1")]
+    NoThreads,
+}
+
 impl ProverSettings {
+    /// The `log_stacked_height` of every proof (part of the verifying key).
     pub const LOG_STACKED_HEIGHT: usize = 20;
 
     /// The settings with the segment memory given in GiB and the thread count, checked.
-    pub fn new(segment_memory_gib: Option<f64>, threads: Option<usize>) -> Result<Self, String> {
+    pub fn new(segment_memory_gib: Option<f64>, threads: Option<usize>) -> Result<Self, SettingError> {
         let mut settings = Self::default();
         if let Some(gib) = segment_memory_gib {
             // Below about 0.7 GiB the guest's fixed-size chips alone pass the budget and every
             // check (each thousand instructions) starts a segment: the 1-transaction block became
             // 533 segments at 0.6 GiB, 9 at 0.8, 4 at 1 (measured). Above 1 TiB is a typo.
             if !(gib.is_finite() && (1.0..=1024.0).contains(&gib)) {
-                return Err(format!("the segment memory must be between 1 and 1024 GiB, not {gib}"));
+                return Err(SettingError::SegmentMemory(gib));
             }
             settings.segment_max_memory = (gib * (1u64 << 30) as f64) as usize;
         }
         if threads == Some(0) {
-            return Err("the proving threads must be at least 1".into());
+            return Err(SettingError::NoThreads);
         }
         settings.threads = threads;
         Ok(settings)
@@ -60,15 +72,16 @@ fn default_segment_memory() -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::ProverSettings;
+    use super::{ProverSettings, SettingError};
 
     #[test]
     fn settings_out_of_range_are_refused_by_name() {
-        assert!(ProverSettings::new(Some(0.0), None).unwrap_err().contains("segment memory"));
-        assert!(ProverSettings::new(Some(f64::NAN), None).unwrap_err().contains("segment memory"));
-        assert!(ProverSettings::new(Some(4096.0), None).unwrap_err().contains("segment memory"));
-        assert!(ProverSettings::new(None, Some(0)).unwrap_err().contains("threads"));
-        assert!(ProverSettings::new(Some(0.5), None).unwrap_err().contains("between 1 and 1024 GiB"));
+        let message = |e: SettingError| e.to_string();
+        assert!(message(ProverSettings::new(Some(0.0), None).unwrap_err()).contains("segment memory"));
+        assert!(message(ProverSettings::new(Some(f64::NAN), None).unwrap_err()).contains("segment memory"));
+        assert!(message(ProverSettings::new(Some(4096.0), None).unwrap_err()).contains("segment memory"));
+        assert_eq!(ProverSettings::new(None, Some(0)).unwrap_err(), SettingError::NoThreads);
+        assert!(message(ProverSettings::new(Some(0.5), None).unwrap_err()).contains("between 1 and 1024 GiB"));
         let s = ProverSettings::new(Some(1.5), Some(3)).unwrap();
         assert_eq!((s.segment_max_memory, s.threads), (3 << 29, Some(3)));
         assert_eq!(ProverSettings::new(None, None).unwrap(), ProverSettings::default());

@@ -55,6 +55,7 @@ pub fn init_file() -> String {
     vm_config(&ProverSettings::default()).generate_init_file_contents().unwrap_or_default()
 }
 
+/// OpenVM's SDK with this project's VM configuration.
 pub struct Zkvm {
     sdk: Sdk,
 }
@@ -68,17 +69,20 @@ pub struct Program(Arc<VmExe<F>>);
 /// What running the guest in the executor gave.
 #[derive(Clone, Debug)]
 pub struct Run {
+    /// What the guest revealed (the block commitment, then zeros).
     pub public_values: Vec<u8>,
     /// Instructions executed, and the segments a proof would be split into.
     pub instructions: u64,
+    /// The segments a proof would be split into.
     pub segments: usize,
 }
 
 impl Zkvm {
+    /// The SDK for `settings` (the app parameters; keys are made when first needed).
     pub fn new(settings: &ProverSettings) -> Result<Self, ExecutionError> {
         let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
         let app_config = AppConfig::new(vm_config(settings), app_params);
-        let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error)?;
+        let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error("setting up"))?;
         use_threads(settings.threads)?;
         Ok(Self { sdk })
     }
@@ -111,7 +115,7 @@ impl Zkvm {
         let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.sdk.prove(program.0.clone(), StdIn::from_bytes(input), &[])
         }))
-        .map_err(|panic| ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))))?;
+        .map_err(|panic| ExecutionError::ProverPanicked(panic_message(&panic).into()))?;
         let (proof, _) = proved.map_err(guest_failed)?;
         encode_proof(&proof)
     }
@@ -128,11 +132,11 @@ impl Zkvm {
     ) -> Result<Vec<f64>, ExecutionError> {
         let app_pk = self.sdk.app_pk();
         let mut instance = openvm_sdk::prover::vm::new_local_prover::<openvm_sdk::DefaultStarkEngine, _>(
-            self.sdk.app_vm_builder().clone(),
+            *self.sdk.app_vm_builder(),
             &app_pk.app_vm_pk,
             program.0.clone(),
         )
-        .map_err(zkvm_error)?;
+        .map_err(zkvm_error("setting up"))?;
         let mut marks = vec![std::time::Instant::now()];
         // prove_continuations calls the closure before each segment's proof; stopping at segment
         // `max_segments` is a panic caught here (the SDK has no other way out of the loop).
@@ -146,7 +150,7 @@ impl Zkvm {
         }));
         if let Err(panic) = outcome {
             if !panic.is::<StopAfterSegments>() {
-                return Err(ExecutionError::Zkvm(format!("the prover failed: {}", panic_message(&panic))));
+                return Err(ExecutionError::ProverPanicked(panic_message(&panic).into()));
             }
         }
         // marks[0]: start (metered execution, then the first segment's trace); marks[i + 1]: segment
@@ -157,7 +161,7 @@ impl Zkvm {
     /// The program's commitment (its image id): needs the app proving key (seconds), not the
     /// aggregation keys.
     pub fn image_id(&self, program: &Program) -> Result<[u8; 32], ExecutionError> {
-        let prover = self.sdk.app_prover(program.0.clone()).map_err(zkvm_error)?;
+        let prover = self.sdk.app_prover(program.0.clone()).map_err(zkvm_error("key generation"))?;
         Ok(digest_bytes(&prover.app_exe_commit()))
     }
 
@@ -165,7 +169,7 @@ impl Zkvm {
     /// and the baseline (the program's commitment, the app and aggregation key commitments).
     /// Costs the whole key generation (about a minute).
     pub fn verifying_key(&self, program: &Program) -> Result<Vec<u8>, ExecutionError> {
-        let prover = self.sdk.prover(program.0.clone()).map_err(zkvm_error)?;
+        let prover = self.sdk.prover(program.0.clone()).map_err(zkvm_error("key generation"))?;
         let vk = VmStarkVerifyingKey { mvk: self.sdk.agg_vk().as_ref().clone(), baseline: prover.generate_baseline() };
         encode_vk(&vk)
     }
@@ -179,10 +183,7 @@ fn use_threads(threads: Option<usize>) -> Result<(), ExecutionError> {
     if rayon::ThreadPoolBuilder::new().num_threads(n).build_global().is_ok() || rayon::current_num_threads() == n {
         return Ok(());
     }
-    Err(ExecutionError::Zkvm(format!(
-        "the proving threads are set once per process: this one already proves on {}, not {n}",
-        rayon::current_num_threads()
-    )))
+    Err(ExecutionError::Threads { running: rayon::current_num_threads(), asked: n })
 }
 
 /// Verifies an encoded proof under an encoded verifying key; returns the public values it proves.
@@ -217,19 +218,20 @@ fn field_bytes(values: &[F]) -> Vec<u8> {
 }
 
 fn encode_proof(proof: &VmStarkProof) -> Result<Vec<u8>, ExecutionError> {
-    proof.encode_to_vec().map_err(|e| ExecutionError::Zkvm(format!("encoding the proof: {e}")))
+    proof.encode_to_vec().map_err(zkvm_error("encoding the proof"))
 }
 
 fn encode_vk(vk: &VmStarkVerifyingKey) -> Result<Vec<u8>, ExecutionError> {
-    bitcode::serialize(vk).map_err(|e| ExecutionError::Zkvm(format!("encoding the verifying key: {e}")))
+    bitcode::serialize(vk).map_err(|e| ExecutionError::VerifyingKey(format!("cannot encode: {e}")))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
-    proof::panic_message(panic.as_ref()).unwrap_or("a panic")
+    proof::panic_message(panic.as_ref())
 }
 
-fn zkvm_error(e: impl std::fmt::Display) -> ExecutionError {
-    ExecutionError::Zkvm(e.to_string())
+/// OpenVM's error at `during`, as this crate's.
+fn zkvm_error<E: std::fmt::Display>(during: &'static str) -> impl Fn(E) -> ExecutionError {
+    move |e| ExecutionError::Zkvm { during, reason: e.to_string() }
 }
 
 /// The guest stops with an error when the block does not re-execute (it panics on any failed

@@ -4,13 +4,27 @@
 use std::process::ExitCode;
 
 use crate::{
-    init, seccomp,
-    shim::{self, Handler, Mode},
+    init,
+    seccomp::{self, SeccompError},
+    shim::{self, Handler, Mode, ShimError},
 };
+
+/// Why the program did not complete its task(s).
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Shim(#[from] ShimError),
+    #[error(transparent)]
+    Seccomp(#[from] SeccompError),
+    #[error("the fork/exec ban is not in force (/proc/self/status)")]
+    NotFiltered,
+}
 
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,gevulot=info,prover=info,verifier=info,circuit=info,witness=info,execution=info")
+        tracing_subscriber::EnvFilter::new(
+            "warn,gevulot=info,prover=info,verifier=info,circuit=info,witness=info,execution=info",
+        )
     });
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).init();
 }
@@ -44,7 +58,7 @@ pub fn main(program: &str, handler: Handler<'_>) -> ExitCode {
     }
 }
 
-fn run(program: &str, mode: Option<Mode>, handler: Handler<'_>) -> Result<(), String> {
+fn run(program: &str, mode: Option<Mode>, handler: Handler<'_>) -> Result<(), RunError> {
     let mode = match mode {
         Some(mode) => mode,
         None => Mode::from_env(std::env::args().skip(1).collect())?,
@@ -56,9 +70,9 @@ fn run(program: &str, mode: Option<Mode>, handler: Handler<'_>) -> Result<(), St
         // Nanos and its kind run one process and implement neither fork nor exec (nor seccomp).
         tracing::info!("{program}: on {kernel:?} (a unikernel): no fork or exec exists to forbid");
     } else {
-        seccomp::forbid_fork_and_exec().map_err(|e| e.to_string())?;
+        seccomp::forbid_fork_and_exec()?;
         if !seccomp::filtered() {
-            return Err("the fork/exec ban is not in force (/proc/self/status)".into());
+            return Err(RunError::NotFiltered);
         }
         tracing::info!("{program}: fork and exec are forbidden (seccomp)");
     }
@@ -74,5 +88,5 @@ fn run(program: &str, mode: Option<Mode>, handler: Handler<'_>) -> Result<(), St
         ctx.args = defaults.iter().cloned().chain(ctx.args).collect();
         handler(&ctx)
     };
-    shim::run(&mode, &with_defaults)
+    Ok(shim::run(&mode, &with_defaults)?)
 }

@@ -13,6 +13,38 @@ use serde::Deserialize;
 
 use crate::shim::{grpc_v1, Mode, V2_INPUT, V2_OUTPUT, WORKSPACE};
 
+/// Why the VM could not be brought up for its task. The message goes to the console.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A system call of the boot failed (a mount, a module, a directory).
+    #[error("{what}: {cause}")]
+    System {
+        /// What was being done.
+        what: String,
+        /// What the kernel said.
+        cause: std::io::Error,
+    },
+    /// The kernel command line's `gevulot.*` settings are wrong.
+    #[error("{0}")]
+    Cmdline(String),
+    /// The v2 runtime config is not one this VM can honour.
+    #[error("runtime config: {0}")]
+    RuntimeConfig(String),
+    /// The root file system is still writable after remounting it read-only.
+    #[error("the root file system is still writable after remounting it read-only: {0}")]
+    WritableRoot(String),
+}
+
+/// The last system call's error, for `what`.
+fn errno(what: impl Into<String>) -> InitError {
+    InitError::System { what: what.into(), cause: std::io::Error::last_os_error() }
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> InitError {
+    let what = what.into();
+    move |cause| InitError::System { what, cause }
+}
+
 /// Modules, in load order, listed by the image builder (one path per line).
 const MODULE_LIST: &str = "/lib/modules/load-order";
 const V2_RT_CONFIG_DIR: &str = "/mnt/gevulot/rt-config";
@@ -28,14 +60,18 @@ const V2_TAGS: [(&str, &str, bool); 3] = [
 /// QEMU's isa-debug-exit device: writing v makes QEMU exit with (v << 1) | 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DebugExit {
+    /// The I/O port.
     pub port: u16,
     /// QEMU's exit status on success (odd, > 1); failure is 1.
     pub success: u32,
 }
 
+/// What the boot found out.
 #[derive(Debug)]
 pub struct Boot {
+    /// Which form of the task contract to speak.
     pub mode: Mode,
+    /// Where to report the exit status, if QEMU's debug-exit device is there.
     pub debug_exit: Option<DebugExit>,
 }
 
@@ -58,26 +94,22 @@ pub fn kernel_name() -> String {
     }
 }
 
-fn errno(what: &str) -> String {
-    format!("{what}: {}", std::io::Error::last_os_error())
-}
-
 fn cstr(s: &str) -> CString {
     CString::new(s).expect("no NUL in mount arguments")
 }
 
-fn mount(source: &str, target: &str, fstype: &str, flags: libc::c_ulong, data: &str) -> Result<(), String> {
-    std::fs::create_dir_all(target).map_err(|e| format!("mkdir {target}: {e}"))?;
+fn mount(source: &str, target: &str, fstype: &str, flags: libc::c_ulong, data: &str) -> Result<(), InitError> {
+    std::fs::create_dir_all(target).map_err(io(format!("mkdir {target}")))?;
     let (source, target_c, fstype, data) = (cstr(source), cstr(target), cstr(fstype), cstr(data));
     // SAFETY: valid NUL-terminated strings that outlive the call.
     let rc = unsafe { libc::mount(source.as_ptr(), target_c.as_ptr(), fstype.as_ptr(), flags, data.as_ptr().cast()) };
     if rc != 0 {
-        return Err(errno(&format!("mount {target}")));
+        return Err(errno(format!("mount {target}")));
     }
     Ok(())
 }
 
-fn mount_9p(tag: &str, target: &str, read_only: bool) -> Result<(), String> {
+fn mount_9p(tag: &str, target: &str, read_only: bool) -> Result<(), InitError> {
     let flags = if read_only { libc::MS_RDONLY } else { 0 };
     mount(tag, target, "9p", flags, "trans=virtio,version=9p2000.L,msize=512000")
 }
@@ -100,19 +132,19 @@ fn attach_console() {
     }
 }
 
-fn load_module(path: &Path) -> Result<(), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn load_module(path: &Path) -> Result<(), InitError> {
+    let file = std::fs::File::open(path).map_err(io(path.display().to_string()))?;
     let params = cstr("");
     // SAFETY: finit_module reads the open file and the empty parameter string.
     let rc =
         unsafe { libc::syscall(libc::SYS_finit_module, std::os::fd::AsRawFd::as_raw_fd(&file), params.as_ptr(), 0) };
     if rc != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
-        return Err(errno(&format!("loading {}", path.display())));
+        return Err(errno(format!("loading {}", path.display())));
     }
     Ok(())
 }
 
-fn load_modules() -> Result<(), String> {
+fn load_modules() -> Result<(), InitError> {
     let Ok(list) = std::fs::read_to_string(MODULE_LIST) else { return Ok(()) };
     for line in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
         load_module(Path::new(line))?;
@@ -140,12 +172,12 @@ fn cmdline(key: &str) -> Option<String> {
     line.split_whitespace().find_map(|w| w.strip_prefix(&prefix).map(str::to_string))
 }
 
-fn parse_port(text: &str) -> Result<u16, String> {
+fn parse_port(text: &str) -> Result<u16, InitError> {
     let parsed = match text.strip_prefix("0x") {
         Some(hex) => u16::from_str_radix(hex, 16),
         None => text.parse(),
     };
-    parsed.map_err(|_| format!("gevulot.debug_exit={text}: not a port"))
+    parsed.map_err(|_| InitError::Cmdline(format!("gevulot.debug_exit={text}: not a port")))
 }
 
 /// The subset of Gevulot's v2 runtime config (gevulot-rs `RuntimeConfig`, version 1) that a single
@@ -153,75 +185,102 @@ fn parse_port(text: &str) -> Result<u16, String> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RuntimeConfig {
+    /// The config's version (1).
     pub version: serde_yaml::Value,
+    /// The program to run (this one: its arguments are the task's).
     pub command: Option<String>,
+    /// The program's arguments.
     #[serde(default)]
     pub args: Vec<String>,
+    /// Environment variables to set.
     #[serde(default)]
     pub env: Vec<EnvVar>,
+    /// The working directory.
     pub working_dir: Option<String>,
+    /// File systems to mount.
     #[serde(default)]
     pub mounts: Vec<MountSpec>,
+    /// Whether the default mounts are wanted (they always are here).
     pub default_mounts: Option<bool>,
+    /// Kernel modules to load.
     #[serde(default)]
     pub kernel_modules: Vec<String>,
+    /// Where to report the exit status.
     pub debug_exit: Option<DebugExitSpec>,
+    /// Commands to run first (refused: this VM runs one process).
     #[serde(default)]
     pub bootcmd: Vec<Vec<String>>,
+    /// The next config of the chain.
     pub follow_config: Option<String>,
 }
 
+/// One environment variable.
 #[derive(Debug, Deserialize)]
 pub struct EnvVar {
+    /// The name.
     pub key: String,
+    /// The value.
     pub value: String,
 }
 
+/// One mount.
 #[derive(Debug, Deserialize)]
 pub struct MountSpec {
+    /// What to mount (a 9p tag, a device).
     pub source: String,
+    /// Where.
     pub target: String,
+    /// The file system type [default: 9p].
     pub fstype: Option<String>,
+    /// mount(2) flags.
     pub flags: Option<u64>,
+    /// mount(2) data.
     pub data: Option<String>,
 }
 
+/// The debug-exit device a runtime config names.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "arch")]
 pub enum DebugExitSpec {
+    /// QEMU's isa-debug-exit device.
     #[serde(rename = "x86")]
     X86 {
+        /// Its I/O port.
         iobase: u16,
+        /// Its width.
         iosize: u16,
+        /// QEMU's exit status on success.
         #[serde(rename = "success-code")]
         success_code: u32,
     },
 }
 
 impl RuntimeConfig {
-    pub fn parse(text: &str) -> Result<RuntimeConfig, String> {
-        let config: RuntimeConfig = serde_yaml::from_str(text).map_err(|e| format!("runtime config: {e}"))?;
+    /// Reads a runtime config, refusing what one process cannot honour.
+    pub fn parse(text: &str) -> Result<RuntimeConfig, InitError> {
+        let bad = InitError::RuntimeConfig;
+        let config: RuntimeConfig = serde_yaml::from_str(text).map_err(|e| bad(e.to_string()))?;
         let version = match &config.version {
             serde_yaml::Value::Number(n) => n.to_string(),
             serde_yaml::Value::String(s) => s.clone(),
-            other => return Err(format!("runtime config: version {other:?}")),
+            other => return Err(bad(format!("version {other:?}"))),
         };
         if version.split('.').next() != Some("1") {
-            return Err(format!("runtime config version {version}: this VM reads version 1"));
+            return Err(bad(format!("version {version}: this VM reads version 1")));
         }
         if !config.bootcmd.is_empty() {
-            return Err("runtime config asks for bootcmd: this VM runs one process and never executes commands".into());
+            return Err(bad("it asks for bootcmd: this VM runs one process and never executes commands".into()));
         }
         Ok(config)
     }
 }
 
 /// Applies a v2 runtime config chain; returns the task arguments and the debug exit it names.
-fn apply_runtime_config(first: &str) -> Result<(Vec<String>, Option<DebugExit>), String> {
+fn apply_runtime_config(first: &str) -> Result<(Vec<String>, Option<DebugExit>), InitError> {
     let mut path = first.to_string();
     let (mut args, mut exit) = (Vec::new(), None);
     for _ in 0..8 {
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        let text = std::fs::read_to_string(&path).map_err(io(path.clone()))?;
         let config = RuntimeConfig::parse(&text)?;
         for m in &config.mounts {
             let fstype = m.fstype.as_deref().unwrap_or("9p");
@@ -237,7 +296,7 @@ fn apply_runtime_config(first: &str) -> Result<(Vec<String>, Option<DebugExit>),
             std::env::set_var(&var.key, &var.value);
         }
         if let Some(dir) = &config.working_dir {
-            std::env::set_current_dir(dir).map_err(|e| format!("working-dir {dir}: {e}"))?;
+            std::env::set_current_dir(dir).map_err(io(format!("working-dir {dir}")))?;
         }
         for module in &config.kernel_modules {
             load_module(&Path::new("/lib/modules").join(format!("{module}.ko")))?;
@@ -255,27 +314,11 @@ fn apply_runtime_config(first: &str) -> Result<(Vec<String>, Option<DebugExit>),
             None => return Ok((args, exit)),
         }
     }
-    Err("runtime config: more than 8 configs in the follow-config chain".into())
-}
-
-/// For a refusal to start before `boot` (the CPU check, crate host_cpu): as PID 1, the console, so
-/// that the reason is seen (the image has no /dev/console of its own).
-pub fn console_before_boot() {
-    if is_pid1() {
-        let _ = mount("devtmpfs", "/dev", "devtmpfs", 0, "");
-        attach_console();
-    }
-}
-
-/// After such a refusal: PID 1 powers the VM off with a failure (exiting would panic the kernel).
-pub fn power_off_if_pid1() {
-    if is_pid1() {
-        halt(false, None)
-    }
+    Err(InitError::RuntimeConfig("more than 8 configs in the follow-config chain".into()))
 }
 
 /// Brings the VM up and says which form of the task contract to speak.
-pub fn boot() -> Result<Boot, String> {
+pub fn boot() -> Result<Boot, InitError> {
     mount("devtmpfs", "/dev", "devtmpfs", 0, "")?;
     attach_console();
     mount("proc", "/proc", "proc", 0, "")?;
@@ -308,15 +351,13 @@ pub fn boot() -> Result<Boot, String> {
             debug_exit = exit.or(debug_exit);
             Mode::V2 { input: PathBuf::from(V2_INPUT), output: PathBuf::from(V2_OUTPUT), args }
         }
-        other => return Err(format!("gevulot.mode={other}: expected v1, v1-grpc or v2")),
+        other => return Err(InitError::Cmdline(format!("gevulot.mode={other}: expected v1, v1-grpc or v2"))),
     };
     // Read-only root: the task may write to its shares only. Checked, not assumed.
-    mount("", "/", "", libc::MS_REMOUNT | libc::MS_RDONLY, "").map_err(|e| format!("read-only root: {e}"))?;
+    mount("", "/", "", libc::MS_REMOUNT | libc::MS_RDONLY, "")?;
     match std::fs::File::create("/.write-probe") {
         Err(e) if e.raw_os_error() == Some(libc::EROFS) => {}
-        other => {
-            return Err(format!("the root file system is still writable after remounting it read-only: {other:?}"))
-        }
+        other => return Err(InitError::WritableRoot(format!("{other:?}"))),
     }
     Ok(Boot { mode, debug_exit })
 }

@@ -10,6 +10,7 @@ use seccompiler::{
     SeccompFilter, SeccompRule, TargetArch,
 };
 
+/// The ban could not be installed.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot install the fork/exec ban: {0}")]
 pub struct SeccompError(String);
@@ -24,6 +25,7 @@ fn compile(rules: BTreeMap<i64, Vec<SeccompRule>>, errno: i32) -> Result<BpfProg
     filter.try_into().map_err(|e: seccompiler::BackendError| SeccompError(e.to_string()))
 }
 
+/// Installs the ban on this process and every thread it starts from now on.
 pub fn forbid_fork_and_exec() -> Result<(), SeccompError> {
     let process_clone = SeccompRule::new(vec![SeccompCondition::new(
         0,

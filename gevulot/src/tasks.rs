@@ -7,11 +7,9 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use circuit::{proof_file::KindFile, ClassName};
 use clap::Parser;
-use execution::ProverSettings;
-use proof::ProofKind;
-use prover::{prove_execution_file, prove_witness_file, ProveOptions, ProveProgress};
+use proof::{EnvelopeError, ProofKind};
+use prover::{FlagError, ProveError, ProveFlags};
 use serde_json::json;
 use verifier::{verify_file, VerifyOptions};
 
@@ -38,25 +36,13 @@ pub struct ProverArgs {
     /// `execution` (a zkVM proof that every transaction re-executes to the header's stateRoot).
     #[arg(long, default_value = "state")]
     pub kind: ProofKind,
-    /// KZG params file or directory (state proofs).
-    #[arg(long, default_value = IMAGE_PARAMS)]
-    pub params: PathBuf,
     /// Proof file to write.
     #[arg(long, default_value = "proof.json")]
     pub proof: PathBuf,
-    /// Key cache directory [default: /keys when the image has it].
-    #[arg(long)]
-    pub keys_dir: Option<PathBuf>,
-    /// State proofs: circuit class [default: the cheapest that fits].
-    #[arg(long)]
-    pub class: Option<ClassName>,
-    /// Execution proofs: the proving memory (GiB) one segment may need (the segment size)
-    /// [default: 15, OpenVM's].
-    #[arg(long, value_name = "GIB")]
-    pub segment_memory: Option<f64>,
-    /// Execution proofs: threads that prove [default: one per core].
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// As `prover_cmd offline_prover`'s; the params default to the image's /params, the key
+    /// cache to its /keys when it has one.
+    #[command(flatten)]
+    pub flags: ProveFlags,
 }
 
 /// Arguments of a verifier task.
@@ -82,6 +68,36 @@ pub struct VerifierArgs {
     pub witness: Option<PathBuf>,
 }
 
+/// Why a task failed: the message the node gets.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// The task's arguments do not parse.
+    #[error("bad task arguments {args:?}: {message}")]
+    Arguments {
+        /// The arguments as the task gave them.
+        args: Vec<String>,
+        /// What clap said.
+        message: String,
+    },
+    /// The arguments parse but do not make a configuration.
+    #[error("bad task arguments: {0}")]
+    Flags(#[from] FlagError),
+    /// Proving failed.
+    #[error("proving: {0}")]
+    Prove(#[from] ProveError),
+    /// The proof cannot be written to the output directory.
+    #[error("{0}")]
+    WriteProof(#[from] EnvelopeError),
+    /// A file the task names is not among the inputs the node delivered.
+    #[error("the task's {what} file {} was not delivered", path.display())]
+    NotDelivered {
+        /// `proof` or `witness`.
+        what: &'static str,
+        /// The path as the task names it.
+        path: PathBuf,
+    },
+}
+
 fn keys_dir(given: &Option<PathBuf>, ctx: &TaskContext) -> Option<PathBuf> {
     match given {
         Some(dir) => Some(ctx.output(dir)),
@@ -89,71 +105,35 @@ fn keys_dir(given: &Option<PathBuf>, ctx: &TaskContext) -> Option<PathBuf> {
     }
 }
 
-fn parse<A: Parser>(ctx: &TaskContext) -> Result<A, String> {
+fn parse<A: Parser>(ctx: &TaskContext) -> Result<A, TaskError> {
     A::try_parse_from(&ctx.args)
-        .map_err(|e| format!("bad task arguments {:?}: {}", ctx.args, e.render().to_string().trim()))
+        .map_err(|e| TaskError::Arguments { args: ctx.args.clone(), message: e.render().to_string().trim().into() })
 }
 
-pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, String> {
+/// The prover task. For an execution proof, `--params` and `--keys-dir` are not read: an image's
+/// default arguments (a v1 ops config's `Args`) may carry them for the state proof, and a task
+/// cannot take a default back. `--class` is the task's own choice, so it is refused.
+pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
     let args: ProverArgs = parse(ctx)?;
-    match args.kind {
-        ProofKind::State => prove_state(ctx, args),
-        ProofKind::Execution => prove_execution(ctx, args),
-    }
-}
-
-fn prove_state(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, String> {
-    if args.segment_memory.is_some() || args.threads.is_some() {
-        return Err("bad task arguments: --segment-memory and --threads are for --kind execution".into());
-    }
+    let mut flags = args.flags;
+    let keys = match args.kind {
+        ProofKind::State => {
+            let params = flags.keys.params.get_or_insert_with(|| IMAGE_PARAMS.into());
+            *params = ctx.input(params);
+            keys_dir(&flags.keys.keys_dir.take(), ctx)
+        }
+        ProofKind::Execution => {
+            (flags.keys.params, flags.keys.keys_dir) = (None, None);
+            None
+        }
+    };
+    let config = flags.config(args.kind, keys)?;
     let witness = ctx.input(&args.witness);
     let proof_path = ctx.output(&args.proof);
-    let opts =
-        ProveOptions { params: ctx.input(&args.params), keys_dir: keys_dir(&args.keys_dir, ctx), class: args.class };
-    let proof = prove_witness_file(&witness, &opts, &ProveProgress::hidden()).map_err(|e| format!("proving: {e}"))?;
-    proof.write(&proof_path).map_err(|e| e.to_string())?;
-    let data = json!({
-        "kind": ProofKind::State,
-        "proof_file": ctx.said(&proof_path),
-        "block_number": proof.block_number,
-        "block_hash": proof.block_hash,
-        "class": proof.class.name,
-        "chunks": proof.chunks.len(),
-        "circuits": proof.circuits,
-        "insecure_dev_params": proof.insecure_dev_params,
-        "timings": proof.timings,
-    });
-    tracing::info!(%data, "proved");
-    Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![proof_path] })
-}
-
-/// The execution proof: the pinned guest in the zkVM; no params or keys (the verifying key is
-/// built into the verifier). `--params` and `--keys-dir` are not read: an image's default
-/// arguments (a v1 ops config's `Args`) may carry them for the state proof, and a task cannot take
-/// a default back. `--class` is the task's own choice, so it is refused.
-fn prove_execution(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, String> {
-    if args.class.is_some() {
-        return Err("bad task arguments: --class is for --kind state".into());
-    }
-    let settings =
-        ProverSettings::new(args.segment_memory, args.threads).map_err(|e| format!("bad task arguments: {e}"))?;
-    let witness = ctx.input(&args.witness);
-    let proof_path = ctx.output(&args.proof);
-    let proof =
-        prove_execution_file(&witness, &settings, &ProveProgress::hidden()).map_err(|e| format!("proving: {e}"))?;
-    proof.write(&proof_path).map_err(|e| e.to_string())?;
-    let data = json!({
-        "kind": ProofKind::Execution,
-        "proof_file": ctx.said(&proof_path),
-        "block_number": proof.head.block_number,
-        "block_hash": proof.head.block_hash,
-        "image_id": proof.image_id,
-        "zkvm": proof.zkvm,
-        "instructions": proof.instructions,
-        "segments": proof.segments,
-        "state_root": proof.commitment.state_root,
-        "timings": proof.timings,
-    });
+    let proof = prover::prove_file(&config, &witness, &progress::Silent)?;
+    proof.write(&proof_path)?;
+    let mut data = proof.summary();
+    data["proof_file"] = json!(ctx.said(&proof_path));
     tracing::info!(%data, "proved");
     Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![proof_path] })
 }
@@ -161,20 +141,17 @@ fn prove_execution(ctx: &TaskContext, args: ProverArgs) -> Result<TaskOutput, St
 /// A proof that does not verify is a completed task whose answer is `is_success: false`; bad
 /// arguments, and a proof or witness the task names but the node did not deliver, are a failed
 /// task: nothing was verified, so there is no answer to give.
-pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, String> {
+pub fn verify(ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
     let args: VerifierArgs = parse(ctx)?;
     let proof_path = ctx.input(&args.proof);
-    let opts = VerifyOptions {
-        params: Some(ctx.input(&args.params)),
-        keys_dir: keys_dir(&args.keys_dir, ctx),
-        witness: args.witness.as_ref().map(|w| ctx.input(w)),
-    };
-    for (what, path) in [("proof", Some(&proof_path)), ("witness", opts.witness.as_ref())] {
+    let witness = args.witness.as_ref().map(|w| ctx.input(w));
+    let opts = VerifyOptions { params: Some(ctx.input(&args.params)), keys_dir: keys_dir(&args.keys_dir, ctx) };
+    for (what, path) in [("proof", Some(&proof_path)), ("witness", witness.as_ref())] {
         if let Some(path) = path.filter(|p| !p.is_file()) {
-            return Err(format!("the task's {what} file {} was not delivered", ctx.said(path).display()));
+            return Err(TaskError::NotDelivered { what, path: ctx.said(path) });
         }
     }
-    let mut report = verify_file(&proof_path, &opts);
+    let mut report = verify_file(&proof_path, witness.as_deref(), &opts);
     report.proof_file = ctx.said(&proof_path).display().to_string();
     let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let data = json!({

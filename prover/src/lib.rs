@@ -1,12 +1,11 @@
-//! Proves a block witness: checks it natively first (seconds, before minutes of proving), splits
-//! it into chunks of a circuit class, loads params and keys (cached per circuit shape), proves
-//! every chunk's block-state and keccak circuits, and returns the proof file with the time each
-//! phase took.
+//! Proves a block witness with the proof kind its configuration names. This crate and `verifier`
+//! are the only places that tell the kinds apart: [`ProveConfig`] is one of each kind's
+//! configuration, [`ProofFile`] one of each kind's file, and [`ProveFlags`] the command-line
+//! flags that `prover_cmd`, `serve`, `worker` and the Gevulot prover all take, checked in one
+//! place ([`ProveFlags::config`]).
 
-mod execution;
-mod progress;
-mod prove;
+mod dispatch;
+mod flags;
 
-pub use execution::{prove_execution, prove_execution_file};
-pub use progress::{PhaseObserver, ProveProgress};
-pub use prove::{prove_witness, prove_witness_file, ProveError, ProveOptions};
+pub use dispatch::{prove, prove_file, ProofFile, ProveConfig, ProveError};
+pub use flags::{default_keys_dir, FlagError, KeyFlags, ProveFlags};

@@ -17,16 +17,20 @@ pub const DEBUG_EXIT_PORT: u16 = 0xf4;
 /// QEMU's exit status when the program reports success through the port; failure is 1.
 pub const DEBUG_EXIT_SUCCESS: i32 = 3;
 
+/// How QEMU runs the VM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Accel {
     /// KVM when /dev/kvm can be opened, TCG otherwise.
     Auto,
+    /// KVM (a usable /dev/kvm).
     Kvm,
+    /// QEMU's software emulation: works everywhere, slower.
     Tcg,
 }
 
 impl Accel {
+    /// `Auto` made concrete: KVM if /dev/kvm can be opened, else TCG.
     pub fn resolve(self) -> Accel {
         match self {
             Accel::Auto if kvm_usable() => Accel::Kvm,
@@ -43,8 +47,11 @@ fn kvm_usable() -> bool {
 /// What the node allots a task.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Limits {
+    /// Virtual CPUs.
     pub cpus: u32,
+    /// Memory (MiB).
     pub mem_mib: u64,
+    /// Seconds before the VM is stopped and the task failed.
     pub timeout_s: u64,
     /// QEMU's CPU model. The binaries are built for x86-64-v3 (AVX2, BMI2, FMA), which QEMU's TCG
     /// emulates under `max` (the model a Gevulot node gives); an older model (`Westmere`, no AVX)
@@ -60,21 +67,32 @@ impl Limits {
 /// A 9p share: host directory, mount tag, read-only or not.
 #[derive(Clone, Debug)]
 pub struct Share {
+    /// The host directory.
     pub path: PathBuf,
+    /// Its mount tag.
     pub tag: String,
+    /// Whether the VM may not write to it.
     pub read_only: bool,
 }
 
+/// One VM to boot.
 pub struct Machine<'a> {
+    /// What it boots.
     pub image: &'a Image,
+    /// What it is allotted.
     pub limits: Limits,
+    /// TCG or KVM.
     pub accel: Accel,
+    /// The kernel command line (direct boot; a disk carries its own).
     pub cmdline: String,
+    /// The task's 9p shares.
     pub shares: Vec<Share>,
+    /// Where the serial console goes.
     pub console: &'a Path,
 }
 
 impl Machine<'_> {
+    /// The qemu-system-x86_64 command line.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new("qemu-system-x86_64");
         let accel = match self.accel.resolve() {

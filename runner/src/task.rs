@@ -19,6 +19,7 @@ use crate::{
     Accel, Image, Limits,
 };
 
+/// Which form of Gevulot's task contract the VM speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskMode {
@@ -28,9 +29,12 @@ pub enum TaskMode {
     V2,
 }
 
+/// A task, as a node hands it to a VM.
 #[derive(Clone, Debug)]
 pub struct TaskSpec {
+    /// The task contract's form.
     pub mode: TaskMode,
+    /// The task's id.
     pub id: String,
     /// The program's arguments, as the task gives them (v1 paths name /workspace/...).
     pub args: Vec<String>,
@@ -41,22 +45,30 @@ pub struct TaskSpec {
 /// What came back.
 #[derive(Debug, Serialize)]
 pub struct Outcome {
+    /// The task contract's form.
     pub mode: TaskMode,
+    /// The task's id.
     pub id: String,
+    /// How the VM ran.
     pub accel: Accel,
+    /// What it was allotted.
     pub limits: Limits,
     /// QEMU's exit status: 3 when the program reported success, 1 on failure; none on timeout.
     pub qemu_exit: Option<i32>,
+    /// The time limit stopped it.
     pub timed_out: bool,
+    /// Boot to power-off.
     pub seconds: f64,
     /// The task's result: data (parsed when it is JSON) and files, or the failure message.
     pub result: Result<Value, String>,
     /// Where the task's outputs are on the host.
     pub output_dir: PathBuf,
+    /// The VM's console log.
     pub console: PathBuf,
 }
 
 impl Outcome {
+    /// The task succeeded and its result came back.
     pub fn success(&self) -> bool {
         self.result.is_ok() && self.qemu_exit == Some(DEBUG_EXIT_SUCCESS)
     }

@@ -31,18 +31,25 @@ pub const MAX_UPLOAD: usize = 64 << 20;
 /// The most blocks one `/blocks` answer lists.
 pub const MAX_LIMIT: u32 = 1000;
 
+/// What the API's handlers share.
 pub struct ApiState {
+    /// The database.
     pub store: Store,
+    /// The metrics.
     pub metrics: Arc<Metrics>,
+    /// The follower's status.
     pub follow: SharedStatus,
+    /// How uploads are verified.
     pub verify: VerifyOptions,
     /// Verification is CPU work: at most this many at once, the rest wait.
     pub verifying: Semaphore,
     /// The label shown wherever state proofs use the public-seed development params.
     pub insecure_dev_params: bool,
-    pub kind: &'static str,
+    /// The kind of proof this server's jobs ask for.
+    pub kind: proof::ProofKind,
 }
 
+/// The HTTP API and the explorer page.
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/", get(page))
@@ -191,8 +198,7 @@ async fn hand_in(State(s): Shared, BlockNumber(number): BlockNumber, body: Resul
     let Ok(_permit) = s.verifying.acquire().await else { return internal("shutting down") };
     let (opts, proof, witness) = (s.verify.clone(), body.clone(), job.witness);
     let report = match tokio::task::spawn_blocking(move || verify_bytes(&proof, Some(&witness), &opts)).await {
-        Ok(Ok(report)) => report,
-        Ok(Err(e)) => return internal(e),
+        Ok(report) => report,
         Err(e) => return internal(e),
     };
     if !(report.is_success && report.witness_matched == Some(true)) {
@@ -243,8 +249,7 @@ async fn verify(
     let Ok(_permit) = s.verifying.acquire().await else { return internal("shutting down") };
     let opts = s.verify.clone();
     match tokio::task::spawn_blocking(move || verify_bytes(&body, witness.as_deref(), &opts)).await {
-        Ok(Ok(report)) => Json(report).into_response(),
-        Ok(Err(e)) => internal(e),
+        Ok(report) => Json(report).into_response(),
         Err(e) => internal(e),
     }
 }

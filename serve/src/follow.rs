@@ -12,24 +12,30 @@ use std::{
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use witness::{
-    capture::{capture, CaptureOptions, Progress, MAX_BLOCKHASH_WINDOW},
+    capture::{capture, CaptureOptions, Silent, MAX_BLOCKHASH_WINDOW},
     rpc::{RpcClient, RpcConfig},
 };
 
+use proof::ProofKind;
+
 use crate::{
-    jobs::JobStatus,
     metrics::Metrics,
+    status::JobStatus,
     store::{NewBlock, Store},
 };
 
 #[derive(Clone, Debug)]
+/// The follower's settings.
 pub struct FollowConfig {
+    /// The node's JSON-RPC endpoint.
     pub rpc_url: String,
     /// The first block to capture when the database is empty (default: the node's head then).
     pub from: Option<u64>,
     /// Prove every Nth block (by number); the others are captured and recorded as skipped.
     pub every: u64,
-    pub kind: &'static str,
+    /// The kind of proof each block's job asks for.
+    pub kind: ProofKind,
+    /// How often the node is asked for its head.
     pub poll: Duration,
     /// How deep a reorg is followed back before giving up on the stored chain.
     pub max_reorg_depth: u64,
@@ -40,11 +46,15 @@ pub struct FollowConfig {
 /// What the follower last saw, for `/healthz` and the page.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct FollowStatus {
+    /// The node's head, last seen.
     pub node_head: Option<u64>,
+    /// The last error, if the last look failed.
     pub last_error: Option<String>,
+    /// Looks in a row that failed.
     pub consecutive_errors: u64,
 }
 
+/// The follower's status, shared with the API.
 pub type SharedStatus = Arc<Mutex<FollowStatus>>;
 
 /// Follows the chain until `stop` turns true.
@@ -70,7 +80,7 @@ pub async fn run_follower(
             }
             Err(e) => {
                 metrics.rpc_errors.inc();
-                let e = witness::error::one_line(&*e);
+                let e = format!("{e:#}");
                 tracing::warn!(node = %config.rpc_url, "following the chain: {e} (retrying in {wait:?})");
                 if let Ok(mut s) = status.lock() {
                     s.last_error = Some(e);
@@ -108,7 +118,7 @@ async fn step(
             capture(
                 &rpc2,
                 &CaptureOptions { block: number, blockhash_window: MAX_BLOCKHASH_WINDOW, execution_witness },
-                &Progress::hidden(),
+                &Silent,
             )
         })
         .await??;

@@ -15,13 +15,12 @@ use std::{
 
 use tokio::sync::watch;
 
+use proof::ProofKind;
+
 use crate::{
     jobs::{Claimed, Order},
     store::Store,
 };
-
-/// Every dispatcher's id starts with this: the hand-in takes proofs only for jobs they hold.
-pub const DISPATCHER_PREFIX: &str = "gevulot-";
 
 const STATE_TASK: &str = include_str!("../../manifests/prover-task.yaml");
 const EXECUTION_TASK: &str = include_str!("../../manifests/prover-execution-task.yaml");
@@ -30,16 +29,20 @@ const INPUT_DIR: &str = "/mnt/gevulot/input/";
 /// Time between the task's limit running out and the job being sent again: the network's queue.
 const LEASE_MARGIN: Duration = Duration::from_secs(600);
 
+/// The dispatcher's settings.
 #[derive(Clone, Debug)]
 pub struct GevulotConfig {
-    /// Starts with [`DISPATCHER_PREFIX`].
+    /// Starts with [`crate::jobs::DISPATCHER_PREFIX`].
     pub id: String,
-    pub kind: &'static str,
+    /// The kind of job it claims.
+    pub kind: ProofKind,
+    /// Which queued job it takes first.
     pub order: Order,
     /// The prover image's URL or CID, as the network fetches it.
     pub prover_image: String,
     /// State proofs: the URL or CID of the params file the server verifies with, its file name
-    /// (the prover picks params by name) and the circuit class.
+    /// (the prover picks params by name) and the circuit class. None for execution proofs, whose
+    /// task needs no params.
     pub params: Option<StateTaskParams>,
     /// How the network reaches this server's API (the witness goes out, the proof comes back)
     /// [default: the address the server listens on].
@@ -48,20 +51,55 @@ pub struct GevulotConfig {
     pub gateway: String,
     /// Where task files are written.
     pub out_dir: PathBuf,
+    /// How often an idle dispatcher looks for a job.
     pub idle_poll: Duration,
 }
 
+/// What a state proof's task needs besides the witness.
 #[derive(Clone, Debug)]
 pub struct StateTaskParams {
+    /// The params file's URL or CID.
     pub source: String,
+    /// Its file name in the task's inputs.
     pub file_name: String,
+    /// The circuit class.
     pub class: String,
+}
+
+/// Why a job's task could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// The server's address as the network reaches it is not known.
+    #[error("no public URL")]
+    NoPublicUrl,
+    /// The template names a value the settings do not give.
+    #[error("the task template's placeholder {0} has no value")]
+    Unfilled(String),
+    /// The filled-in template is not YAML.
+    #[error("the task is not YAML: {0}")]
+    NotYaml(serde_yaml::Error),
+    /// An input would not be delivered to the task.
+    #[error("spec.inputContexts target {0:?} is not under {INPUT_DIR}")]
+    InputOutside(String),
+    /// The task's time limit is missing or unreadable.
+    #[error("spec.resources.time: {0}")]
+    Time(String),
+    /// The task file cannot be written.
+    #[error("{path}: {cause}")]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the system said.
+        cause: std::io::Error,
+    },
 }
 
 /// A job prepared for the network: its task file and the commands that run it.
 #[derive(Debug)]
 pub struct Dispatch {
+    /// The task file written.
     pub task_file: PathBuf,
+    /// The commands that send it and hand its proof back.
     pub commands: Vec<String>,
     /// The task's own time limit, plus the margin: how long the job waits for the proof.
     pub lease: Duration,
@@ -117,15 +155,20 @@ fn print_commands(job: &Claimed, d: &Dispatch) {
 }
 
 /// Writes the block's task file and returns it with the commands.
-pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, String> {
-    let api = config.public_url.as_deref().ok_or("no public URL")?.trim_end_matches('/');
+pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, DispatchError> {
+    let api = config.public_url.as_deref().ok_or(DispatchError::NoPublicUrl)?.trim_end_matches('/');
     let witness_url = format!("{api}/blocks/{}/witness", job.number);
     let (spec, time) = task_spec(config, &witness_url)?;
     let lease = time + LEASE_MARGIN;
     let short_hash = job.hash.trim_start_matches("0x").get(..12).unwrap_or(&job.hash);
     let task_file = config.out_dir.join(format!("block-{}-{short_hash}.yaml", job.number));
-    std::fs::create_dir_all(&config.out_dir).map_err(|e| format!("{}: {e}", config.out_dir.display()))?;
-    witness::file::write_atomic(&task_file, spec.as_bytes()).map_err(|e| e.to_string())?;
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |cause| DispatchError::Write { path, cause }
+    };
+    std::fs::create_dir_all(&config.out_dir).map_err(write_error(&config.out_dir))?;
+    witness::file::write_atomic_with(&task_file, |out| out.write_all(spec.as_bytes()))
+        .map_err(write_error(&task_file))?;
     let proof_file = config.out_dir.join(format!("block-{}-{short_hash}-proof.json", job.number));
     let commands = vec![
         format!(r#"gvltctl task create -e "$GEVULOT_ENDPOINT" -n "$GEVULOT_MNEMONIC" -f {}"#, quoted(&task_file)),
@@ -136,19 +179,17 @@ pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, Strin
     Ok(Dispatch { task_file, commands, lease })
 }
 
-/// The prover task of `manifests/` for the job's kind, filled in, with its time limit
-/// (`spec.resources.time`); refused (with the field named) if anything is left unfilled or an
-/// input would not be delivered.
-pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<(String, Duration), String> {
+/// The prover task of `manifests/`, filled in, with its time limit (`spec.resources.time`):
+/// the state proof's when the settings carry params, the execution proof's otherwise. Refused
+/// (with the field named) if anything is left unfilled or an input would not be delivered.
+pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<(String, Duration), DispatchError> {
     let mut values = vec![("PROVER_IMAGE", config.prover_image.as_str()), ("WITNESS", witness_url)];
-    let template = match (config.kind, &config.params) {
-        ("execution", _) => EXECUTION_TASK,
-        ("state", Some(p)) => {
+    let template = match &config.params {
+        None => EXECUTION_TASK,
+        Some(p) => {
             values.extend([("PARAMS", p.source.as_str()), ("PARAMS_FILE", &p.file_name), ("CLASS", &p.class)]);
             STATE_TASK
         }
-        ("state", None) => return Err("a state proof's task needs the params' URL, file name and class".into()),
-        (other, _) => return Err(format!("no Gevulot task for the proof kind {other:?}")),
     };
     let mut text = template.to_string();
     for (name, value) in values {
@@ -156,19 +197,19 @@ pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<(String, D
     }
     if let Some(at) = text.find("${") {
         let name: String = text[at..].chars().take_while(|c| *c != '}').collect();
-        return Err(format!("the task template's placeholder {name}}} has no value"));
+        return Err(DispatchError::Unfilled(format!("{name}}}")));
     }
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| format!("the task is not YAML: {e}"))?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(DispatchError::NotYaml)?;
     for input in doc["spec"]["inputContexts"].as_sequence().into_iter().flatten() {
         let target = input["target"].as_str().unwrap_or_default();
         let climbs = Path::new(target).components().any(|c| c == std::path::Component::ParentDir);
         if !target.starts_with(INPUT_DIR) || climbs {
-            return Err(format!("spec.inputContexts target {target:?} is not under {INPUT_DIR}"));
+            return Err(DispatchError::InputOutside(target.into()));
         }
     }
     // "2h", "10m".
-    let time = doc["spec"]["resources"]["time"].as_str().ok_or("the task has no spec.resources.time")?;
-    let time = humantime::parse_duration(time).map_err(|e| format!("spec.resources.time {time:?}: {e}"))?;
+    let time = doc["spec"]["resources"]["time"].as_str().ok_or(DispatchError::Time("missing".into()))?;
+    let time = humantime::parse_duration(time).map_err(|e| DispatchError::Time(format!("{time:?}: {e}")))?;
     Ok((text, time))
 }
 
@@ -186,13 +227,13 @@ fn quoted(path: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn config(kind: &'static str) -> GevulotConfig {
+    fn config(kind: ProofKind) -> GevulotConfig {
         GevulotConfig {
             id: "gevulot-test".into(),
             kind,
             order: Order::Oldest,
             prover_image: "https://images.example.org/prover.img".into(),
-            params: Some(StateTaskParams {
+            params: (kind == ProofKind::State).then(|| StateTaskParams {
                 source: "https://params.example.org/kzg_bn254_19.srs".into(),
                 file_name: "kzg_bn254_19.srs".into(),
                 class: "tiny".into(),
@@ -206,21 +247,19 @@ mod tests {
 
     #[test]
     fn both_kinds_fill_their_task_and_a_missing_value_is_named() {
-        let (state, time) = task_spec(&config("state"), "http://w/blocks/7/witness").unwrap();
+        let (state, time) = task_spec(&config(ProofKind::State), "http://w/blocks/7/witness").unwrap();
         assert!(state.contains("source: http://w/blocks/7/witness"), "{state}");
         assert!(state.contains("target: /mnt/gevulot/input/params/kzg_bn254_19.srs"), "{state}");
         assert_eq!(time, Duration::from_secs(2 * 3600));
-        let (execution, time) = task_spec(&config("execution"), "http://w/blocks/7/witness").unwrap();
+        let (execution, time) = task_spec(&config(ProofKind::Execution), "http://w/blocks/7/witness").unwrap();
         let doc: serde_yaml::Value = serde_yaml::from_str(&execution).unwrap();
         let args: Vec<String> = serde_yaml::from_value(doc["spec"]["args"].clone()).unwrap();
         assert_eq!(args[..2], ["--kind", "execution"], "{execution}");
         assert_eq!(time, Duration::from_secs(12 * 3600));
 
-        let no_params = GevulotConfig { params: None, ..config("state") };
-        assert!(task_spec(&no_params, "x").unwrap_err().contains("params"));
-        let mut empty_name = config("state");
+        let mut empty_name = config(ProofKind::State);
         empty_name.params.as_mut().unwrap().file_name = "../../etc/x".into();
-        let refused = task_spec(&empty_name, "x").unwrap_err();
+        let refused = task_spec(&empty_name, "x").unwrap_err().to_string();
         assert!(refused.contains("not under /mnt/gevulot/input/"), "{refused}");
     }
 

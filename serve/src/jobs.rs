@@ -5,38 +5,17 @@
 
 use sqlx::Row;
 
+use proof::ProofKind;
+
 use crate::{
     now_ms,
+    status::JobStatus,
     store::{Backend, Store, StoreError},
 };
 
-/// A job's status. `queued` -> `proving` (claimed, leased) -> `submitted` (a proof, not yet
-/// verified) -> `proven` or `failed`; `skipped` when the policy leaves the block out, `orphaned`
-/// when a reorg took it off the followed chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobStatus {
-    Queued,
-    Skipped,
-    Proving,
-    Submitted,
-    Proven,
-    Failed,
-    Orphaned,
-}
-
-impl JobStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Skipped => "skipped",
-            Self::Proving => "proving",
-            Self::Submitted => "submitted",
-            Self::Proven => "proven",
-            Self::Failed => "failed",
-            Self::Orphaned => "orphaned",
-        }
-    }
-}
+/// Every Gevulot dispatcher's worker id starts with this (serve/src/gevulot.rs): the proof
+/// hand-in takes proofs only for the jobs they hold.
+pub const DISPATCHER_PREFIX: &str = "gevulot-";
 
 /// Which queued job a worker takes first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -52,28 +31,41 @@ pub enum Order {
 /// A claimed job: what a worker needs to prove it.
 #[derive(Debug)]
 pub struct Claimed {
+    /// The block's hash.
     pub hash: String,
+    /// Its number.
     pub number: u64,
+    /// The proof kind asked for.
     pub kind: String,
+    /// Which try this is (from 1).
     pub attempt: u64,
+    /// The block's witness file.
     pub witness: Vec<u8>,
 }
 
 /// A proof waiting for the server's verification.
 #[derive(Debug)]
 pub struct Submitted {
+    /// The block's hash.
     pub hash: String,
+    /// Its number.
     pub number: u64,
+    /// The proof file, as handed in.
     pub proof: Vec<u8>,
+    /// The block's witness file.
     pub witness: Vec<u8>,
 }
 
 /// The job of a canonical block, as the Gevulot hand-in sees it.
 #[derive(Debug)]
 pub struct Dispatched {
+    /// The block's hash.
     pub hash: String,
+    /// The dispatcher's id.
     pub worker: String,
+    /// The block's witness file.
     pub witness: Vec<u8>,
+    /// The job's status.
     pub status: String,
     /// Its proof is expected from a Gevulot task (status `proving`, claimed by a dispatcher).
     pub waiting: bool,
@@ -94,7 +86,7 @@ impl Store {
         worker: &str,
         lease_ms: u64,
         order: Order,
-        kind: &str,
+        kind: ProofKind,
     ) -> Result<Option<Claimed>, StoreError> {
         let now = now_ms();
         sqlx::query(
@@ -125,7 +117,7 @@ impl Store {
             .bind(worker)
             .bind(now + lease_ms as i64)
             .bind(now)
-            .bind(kind)
+            .bind(kind.name())
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
@@ -193,7 +185,7 @@ impl Store {
             let worker: Option<String> = r.get(1);
             let status: String = r.get(3);
             let waiting = status == JobStatus::Proving.as_str()
-                && worker.as_deref().is_some_and(|w| w.starts_with(crate::gevulot::DISPATCHER_PREFIX));
+                && worker.as_deref().is_some_and(|w| w.starts_with(DISPATCHER_PREFIX));
             Dispatched { hash: r.get(0), worker: worker.unwrap_or_default(), witness: r.get(2), status, waiting }
         }))
     }

@@ -10,24 +10,10 @@ use verifier::{VerifyOptions, VerifyReport};
 
 use crate::{metrics::Metrics, store::Store};
 
-/// Verifies proof-file bytes (and, if given, against witness bytes) in a scratch directory.
-/// Blocking: seconds for a state proof, milliseconds for an execution proof.
-pub fn verify_bytes(proof: &[u8], witness: Option<&[u8]>, opts: &VerifyOptions) -> std::io::Result<VerifyReport> {
-    let dir = tempfile::tempdir()?;
-    let proof_path = dir.path().join("proof.json");
-    std::fs::write(&proof_path, proof)?;
-    let witness_path = match witness {
-        Some(bytes) => {
-            let path = dir.path().join("witness.json");
-            std::fs::write(&path, bytes)?;
-            Some(path)
-        }
-        None => None,
-    };
-    let opts = VerifyOptions { witness: witness_path, ..opts.clone() };
-    let mut report = verifier::verify_file(&proof_path, &opts);
-    report.proof_file = "proof.json".into();
-    Ok(report)
+/// Verifies proof-file bytes (and, if given, against witness bytes), in memory. Blocking: seconds
+/// for a state proof, milliseconds for an execution proof.
+pub fn verify_bytes(proof: &[u8], witness: Option<&[u8]>, opts: &VerifyOptions) -> VerifyReport {
+    verifier::verify(proof, "proof.json", witness, opts)
 }
 
 /// Verifies submitted proofs until `stop` turns true.
@@ -50,16 +36,10 @@ pub async fn run_judge(store: Store, opts: VerifyOptions, metrics: Arc<Metrics>,
         let verified = tokio::task::spawn_blocking(move || verify_bytes(&proof, Some(&witness), &opts)).await;
         let ms = started.elapsed().as_millis() as u64;
         let (accepted, report, error) = match verified {
-            Ok(Ok(report)) => {
+            Ok(report) => {
                 let accepted = report.is_success && report.witness_matched == Some(true);
                 let error = (!accepted).then(|| format!("the proof was refused: {}", report.message));
                 (accepted, serde_json::to_string(&report).unwrap_or_default(), error)
-            }
-            // Not the proof's fault (the disk, the runtime): left submitted, tried again.
-            Ok(Err(e)) => {
-                tracing::warn!(number = submitted.number, "cannot verify now: {e}");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
             }
             Err(e) => (false, String::new(), Some(format!("the verifier stopped: {e}"))),
         };

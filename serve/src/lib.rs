@@ -12,6 +12,7 @@ pub mod gevulot;
 pub mod jobs;
 pub mod judge;
 pub mod metrics;
+pub mod status;
 pub mod store;
 pub mod work;
 
@@ -27,22 +28,28 @@ pub use follow::FollowConfig;
 pub use gevulot::{GevulotConfig, StateTaskParams};
 pub use jobs::Order;
 pub use store::Store;
-pub use work::{ProveSetup, WorkerConfig};
+pub use work::WorkerConfig;
 
 /// Unix time in milliseconds (the database's clock is the processes' clocks).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// What `serve` runs.
 pub struct ServeConfig {
+    /// The database: a file or a `postgres://` URL.
     pub db: String,
+    /// Where the API listens.
     pub listen: SocketAddr,
+    /// The follower's settings.
     pub follow: FollowConfig,
     /// One config per worker this process runs (none: only follow, verify and serve).
     pub workers: Vec<WorkerConfig>,
     /// Jobs go to a Gevulot network as tasks (dry run: prepared and printed, not sent).
     pub gevulot: Option<GevulotConfig>,
+    /// How the server verifies proofs.
     pub verify: VerifyOptions,
+    /// The state proof's params are the public-seed development ones (every answer says so).
     pub insecure_dev_params: bool,
 }
 
@@ -61,7 +68,7 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, db = %config.db, kind, "serving");
+    tracing::info!(%address, db = %config.db, %kind, "serving");
     // The one line a script waits for (the port may have been 0).
     println!("listening on http://{address}");
 
@@ -71,7 +78,7 @@ pub async fn serve(
     spawn_workers(&mut tasks, &store, config.workers, &metrics, &stop);
     if let Some(mut gevulot) = config.gevulot {
         gevulot.public_url.get_or_insert_with(|| format!("http://{address}"));
-        tracing::info!(dispatcher = %gevulot.id, kind = gevulot.kind, "Gevulot dispatcher started (dry run)");
+        tracing::info!(dispatcher = %gevulot.id, kind = %gevulot.kind, "Gevulot dispatcher started (dry run)");
         tasks.spawn(gevulot::run_dispatcher(store.clone(), gevulot, stop.clone()));
     }
     let state = Arc::new(api::ApiState {
@@ -112,7 +119,7 @@ fn spawn_workers(
     stop: &watch::Receiver<bool>,
 ) {
     for worker in workers {
-        tracing::info!(worker = %worker.id, kind = worker.setup.kind(), "worker started");
+        tracing::info!(worker = %worker.id, kind = %worker.prove.kind(), "worker started");
         tasks.spawn(work::run_worker(store.clone(), worker, metrics.clone(), stop.clone()));
     }
 }

@@ -11,20 +11,32 @@ use prometheus_client::{
 use crate::store::Counts;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+/// The `status` label of `prover_jobs`.
 pub struct StatusLabel {
+    /// A job status.
     pub status: String,
 }
 
+/// The server's Prometheus metrics.
 pub struct Metrics {
     registry: Registry,
+    /// Blocks the follower saw.
     pub blocks_seen: Counter,
+    /// Blocks captured and stored.
     pub blocks_captured: Counter,
+    /// Blocks a reorg took off the followed chain.
     pub blocks_orphaned: Counter,
+    /// Proofs the server verified.
     pub proofs_verified: Counter,
+    /// Proofs the server refused.
     pub proofs_rejected: Counter,
+    /// Errors while following the node.
     pub rpc_errors: Counter,
+    /// How long captures take.
     pub capture_seconds: Histogram,
+    /// How long proofs take.
     pub prove_seconds: Histogram,
+    /// How long the server's verification takes.
     pub verify_seconds: Histogram,
     jobs: Family<StatusLabel, Gauge>,
     stored_blocks: Gauge,

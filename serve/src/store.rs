@@ -10,24 +10,53 @@ use sqlx::{
     AnyPool, Row,
 };
 
-use crate::{jobs::JobStatus, now_ms};
+use proof::ProofKind;
 
+use crate::{now_ms, status::JobStatus};
+
+/// Why the database did not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {url}: {source}")]
-    Open { url: String, source: sqlx::Error },
+    /// It cannot be opened.
+    #[error("database {url}: {cause}")]
+    Open {
+        /// The URL, its password hidden.
+        url: String,
+        /// What sqlx said.
+        cause: sqlx::Error,
+    },
+    /// A migration failed.
     #[error("database migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+    /// A query failed.
     #[error("database: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
 }
 
+// Not `#[from]`: that would also make sqlx's error this one's `source()`, and a chain printed
+// whole would say it twice (every message here ends with its cause's text).
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(e)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Query(e)
+    }
+}
+
+/// Which database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
+    /// A file.
     Sqlite,
+    /// A server (workers on other machines share it).
     Postgres,
 }
 
+/// The database, shared by the follower, the workers, the judge and the API.
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
@@ -37,50 +66,78 @@ pub struct Store {
 /// A block as the follower records it.
 #[derive(Clone, Debug)]
 pub struct NewBlock {
+    /// The block number.
     pub number: u64,
+    /// Its hash (0x hex).
     pub hash: String,
+    /// Its parent's hash.
     pub parent_hash: String,
+    /// How long its capture took.
     pub capture_ms: u64,
+    /// How many transactions.
     pub transactions: u64,
+    /// Gas used.
     pub gas_used: u64,
+    /// The witness file's bytes.
     pub witness: Vec<u8>,
 }
 
 /// A block with its job, as the API shows it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct BlockRow {
+    /// The block number.
     pub number: u64,
+    /// Its hash.
     pub hash: String,
+    /// Its parent's hash.
     pub parent_hash: String,
     /// False once a reorg took the block off the followed chain.
     pub canonical: bool,
     /// What the page shows: captured, queued, skipped, proving, submitted, proven, failed or
     /// orphaned.
     pub status: String,
+    /// The proof kind its job asks for.
     pub kind: Option<String>,
+    /// What the prover is doing (a phase, a chunk, a segment).
     pub progress: Option<String>,
+    /// How many times a worker claimed the job.
     pub attempts: u64,
     /// The worker that holds or last held the job.
     pub worker: Option<String>,
+    /// When the follower stored it (Unix ms).
     pub seen_at_ms: u64,
+    /// How long its capture took.
     pub capture_ms: u64,
+    /// How long its proof took (unknown for a proof made elsewhere).
     pub prove_ms: Option<u64>,
+    /// How long the server's verification took.
     pub verify_ms: Option<u64>,
+    /// How many transactions.
     pub transactions: u64,
+    /// Gas used.
     pub gas_used: u64,
+    /// Why its job failed.
     pub error: Option<String>,
 }
 
 /// Counts by job status, for the metrics and the page.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Counts {
+    /// Blocks stored.
     pub blocks: u64,
+    /// Of them, off the followed chain.
     pub orphaned: u64,
+    /// Jobs waiting for a worker.
     pub queued: u64,
+    /// Jobs being proven.
     pub proving: u64,
+    /// Proofs waiting for the server's verification.
     pub submitted: u64,
+    /// Verified proofs.
     pub proven: u64,
+    /// Failed jobs.
     pub failed: u64,
+    /// Blocks left out by the policy.
     pub skipped: u64,
 }
 
@@ -100,7 +157,7 @@ impl Store {
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .connect(&url)
             .await
-            .map_err(|source| StoreError::Open { url: redact(&url), source })?;
+            .map_err(|cause| StoreError::Open { url: redact(&url), cause })?;
         if backend == Backend::Sqlite {
             // Readers (the API) never wait for the writer; every commit is on disk when it returns.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
@@ -114,7 +171,7 @@ impl Store {
 
     /// Records a captured block and queues its job (status `queued`, or `skipped` when the policy
     /// leaves it out), in one transaction: a block is never stored without its job.
-    pub async fn add_block(&self, block: &NewBlock, kind: &str, status: JobStatus) -> Result<(), StoreError> {
+    pub async fn add_block(&self, block: &NewBlock, kind: ProofKind, status: JobStatus) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -136,7 +193,7 @@ impl Store {
         )
         .bind(&block.hash)
         .bind(block.number as i64)
-        .bind(kind)
+        .bind(kind.name())
         .bind(status.as_str())
         .bind(now)
         .execute(&mut *tx)
@@ -256,6 +313,7 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
+    /// How many blocks and jobs of each status.
     pub async fn counts(&self) -> Result<Counts, StoreError> {
         let mut counts = Counts::default();
         let rows = sqlx::query("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetch_all(&self.pool).await?;

@@ -8,8 +8,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use execution::ProverSettings;
-use prover::{ProveOptions, ProveProgress};
+use progress::{Progress, Step};
+use prover::ProveConfig;
 use tokio::sync::watch;
 
 use crate::{
@@ -18,30 +18,14 @@ use crate::{
     store::Store,
 };
 
-/// What a worker proves with.
-#[derive(Clone, Debug)]
-pub enum ProveSetup {
-    /// The state proof: KZG params (a file or a directory) and the key cache.
-    State(ProveOptions),
-    /// The execution proof: the zkVM's settings.
-    Execution(ProverSettings),
-}
-
-impl ProveSetup {
-    /// The proof kind's name, as jobs record it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::State(_) => "state",
-            Self::Execution(_) => "execution",
-        }
-    }
-}
-
+/// One worker's settings.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
     /// Unique among live workers (host, process and index by default).
     pub id: String,
-    pub setup: ProveSetup,
+    /// What it proves, and how.
+    pub prove: ProveConfig,
+    /// Which queued job it takes first.
     pub order: Order,
     /// How long a claim holds without renewal; renewed every third of it while proving.
     pub lease: Duration,
@@ -52,7 +36,7 @@ pub struct WorkerConfig {
 /// Runs one worker until `stop` turns true. A job being proven when it stops is left to its
 /// lease: another worker takes it once the lease runs out.
 pub async fn run_worker(store: Store, config: WorkerConfig, metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
-    let kind = config.setup.kind();
+    let kind = config.prove.kind();
     while !*stop.borrow() {
         let claimed = match store.claim(&config.id, config.lease.as_millis() as u64, config.order, kind).await {
             Ok(claimed) => claimed,
@@ -78,8 +62,8 @@ async fn prove_job(store: &Store, config: &WorkerConfig, metrics: &Metrics, job:
     let progress = Arc::new(Mutex::new(String::from("starting")));
     let started = Instant::now();
     let mut proving = {
-        let (setup, progress, witness) = (config.setup.clone(), progress.clone(), job.witness);
-        tokio::task::spawn_blocking(move || prove_bytes(&setup, &witness, progress))
+        let (prove, progress, witness) = (config.prove.clone(), progress.clone(), job.witness);
+        tokio::task::spawn_blocking(move || prove_bytes(&prove, &witness, &JobProgress(progress)))
     };
     let renew_every = config.lease / 3;
     let outcome = loop {
@@ -118,27 +102,23 @@ async fn prove_job(store: &Store, config: &WorkerConfig, metrics: &Metrics, job:
     }
 }
 
+/// A job's progress, as the worker's heartbeat records it in the job's row (the API and the page
+/// show it).
+struct JobProgress(Arc<Mutex<String>>);
+
+impl Progress for JobProgress {
+    fn step(&self, step: Step<'_>) {
+        tracing::debug!(step = %step, "proving");
+        if let Ok(mut p) = self.0.lock() {
+            *p = step.to_string();
+        }
+    }
+}
+
 /// Proves a witness (as stored: the witness file's bytes) and returns the proof file's bytes.
-fn prove_bytes(setup: &ProveSetup, witness: &[u8], progress: Arc<Mutex<String>>) -> Result<Vec<u8>, String> {
+fn prove_bytes(config: &ProveConfig, witness: &[u8], progress: &JobProgress) -> Result<Vec<u8>, String> {
     let w = witness::file::decode(witness, "the stored witness").map_err(|e| e.to_string())?;
-    let observer: prover::PhaseObserver = Arc::new(move |phase: &str| {
-        if let Ok(mut p) = progress.lock() {
-            *p = phase.to_string();
-        }
-    });
-    let progress = ProveProgress::observed(observer);
-    // A panic deep in a prover is this job's failure, not the worker's end.
-    let proved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match setup {
-        ProveSetup::State(opts) => {
-            prover::prove_witness(&w, opts, &progress).map(|p| proof::to_json_bytes(&p)).map_err(|e| e.to_string())
-        }
-        ProveSetup::Execution(settings) => prover::prove_execution(&w, settings, &progress)
-            .map(|p| proof::to_json_bytes(&p))
-            .map_err(|e| e.to_string()),
-    }));
-    proved.unwrap_or_else(|panic| {
-        Err(format!("the prover failed: {}", proof::panic_message(panic.as_ref()).unwrap_or("a panic")))
-    })
+    prover::prove(config, &w, progress).map(|p| p.to_json_bytes()).map_err(|e| e.to_string())
 }
 
 /// The default worker id: host name, process id and index, unique among live workers.

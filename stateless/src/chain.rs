@@ -14,10 +14,15 @@ use serde::{Deserialize, Serialize};
 /// The forks this code executes (Paris onwards: no proof-of-work blocks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Fork {
+    /// The merge (September 2022): proof of stake, PREVRANDAO.
     Paris,
+    /// Withdrawals, PUSH0 (April 2023).
     Shanghai,
+    /// Blobs (EIP-4844), transient storage, the beacon root (March 2024).
     Cancun,
+    /// EIP-7702 authorizations, execution-layer requests, the block-hash history contract (May 2025).
     Prague,
+    /// The fork after Prague (December 2025).
     Osaka,
 }
 
@@ -27,6 +32,7 @@ impl Fork {
         [Fork::Paris, Fork::Shanghai, Fork::Cancun, Fork::Prague, Fork::Osaka].get(index as usize).copied()
     }
 
+    /// The fork's name, as the consensus tests and the reports spell it.
     pub fn name(self) -> &'static str {
         match self {
             Fork::Paris => "Paris",
@@ -84,6 +90,7 @@ impl ChainSpec {
         }
     }
 
+    /// Whether the chain's fork schedule is known here (mainnet and Sepolia); other chains run the newest fork their header has fields for.
     pub fn is_known_chain(chain_id: u64) -> bool {
         matches!(chain_id, 1 | 11155111)
     }

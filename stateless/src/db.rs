@@ -20,11 +20,14 @@ use crate::{
 /// A key the witness cannot show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MissingKey {
+    /// An account the state trie cannot show.
     Account(Address),
+    /// A slot the account's storage trie cannot show.
     Slot(Address, U256),
 }
 
 #[derive(Debug)]
+/// The state revm reads: partial tries opened at the parent's stateRoot, over the witness's nodes, every read checked against the root.
 pub struct WitnessDb {
     /// `Some`: discovery (see `execute::find_missing`): a read the proofs stop short of is noted
     /// here and taken as absent instead of failing.
@@ -43,6 +46,7 @@ pub struct WitnessDb {
 }
 
 impl WitnessDb {
+    /// The database of the state at `state_root`, over `pool`'s nodes, `codes` and the headers BLOCKHASH may read.
     pub fn new(state_root: B256, pool: NodePool, codes: &[Bytes], block_hashes: BTreeMap<u64, B256>) -> Self {
         let codes = codes.iter().map(|code| (keccak256(code), code.clone())).collect();
         Self {
@@ -60,7 +64,7 @@ impl WitnessDb {
     pub(crate) fn read_account(&mut self, address: Address) -> Result<Option<TrieAccount>, StatelessError> {
         let read = self.accounts.get(&keccak256(address), &mut self.pool);
         let leaf = noted_if_missing(&mut self.missing, MissingKey::Account(address), read)
-            .map_err(|source| StatelessError::AccountTrie { address, source })?;
+            .map_err(|cause| StatelessError::AccountTrie { address, cause })?;
         let Some(leaf) = leaf else { return Ok(None) };
         let account: TrieAccount = alloy_rlp::Decodable::decode(&mut leaf.as_slice())
             .map_err(|e| StatelessError::AccountLeaf { address, reason: format!("{e}") })?;
@@ -105,7 +109,7 @@ impl Database for WitnessDb {
         let Some(account) = self.read_account(address)? else { return Ok(None) };
         self.storage_roots.insert(address, account.storage_root);
         self.read_storage_only_account |=
-            account.storage_root != EMPTY_ROOT_HASH && account.nonce == 0 && account.code_hash == KECCAK256_EMPTY;
+            self.had_storage(address) && account.nonce == 0 && account.code_hash == KECCAK256_EMPTY;
         let code = match self.codes.get(&account.code_hash) {
             Some(code) => Some(Bytecode::new_raw(code.clone())),
             None if account.code_hash == KECCAK256_EMPTY => None,
@@ -125,7 +129,7 @@ impl Database for WitnessDb {
         }
         let trie = storage_trie(&mut self.storage, &self.storage_roots, address);
         let read = trie.get(&keccak256(B256::from(index)), &mut self.pool);
-        let fail = |source| StatelessError::StorageTrie { address, slot: index, source };
+        let fail = |cause| StatelessError::StorageTrie { address, slot: index, cause };
         match noted_if_missing(&mut self.missing, MissingKey::Slot(address, index), read).map_err(fail)? {
             None => Ok(U256::ZERO),
             Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice())

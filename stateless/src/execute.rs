@@ -34,12 +34,14 @@ use crate::{
 /// A block that re-executed to its header.
 #[derive(Clone, Debug)]
 pub struct Executed {
+    /// What the block commits to.
     pub commitment: BlockCommitment,
     /// Nodes the check had to derive from others (see `NodePool::derived`): a host adds them to
     /// the input so that the guest finds them directly.
     pub derived_nodes: Vec<Bytes>,
 }
 
+/// Re-executes a block from its witness alone: headers, pre-state, every transaction, post-state root, receipts and gas against the header.
 pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError> {
     execute(input, false).map(|(executed, _)| executed)
 }
@@ -48,10 +50,13 @@ pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError>
 /// pre-state (the consensus-test runner executes chains of blocks this way).
 #[derive(Clone, Debug, Default)]
 pub struct PostState {
+    /// Trie nodes of the post-state that the input's nodes lack.
     pub nodes: Vec<Bytes>,
+    /// Contract codes the block created.
     pub codes: Vec<Bytes>,
 }
 
+/// `execute_block`, also handing back the post-state as nodes and codes.
 pub fn execute_block_with_post_state(input: &StatelessInput) -> Result<(Executed, PostState), StatelessError> {
     execute(input, true)
 }

@@ -24,6 +24,7 @@ pub struct StatelessInput {
     /// its stateRoots differ from every other client's. `true` applies that rule, so that anvil's
     /// blocks can be checked at all; it is committed, so no proof hides it. Ethereum: `false`.
     pub zero_slot_leaves: bool,
+    /// The block's header.
     pub header: Header,
     /// Previous headers, parent first: the parent's stateRoot is the pre-state, the rest serve
     /// BLOCKHASH.
@@ -41,21 +42,30 @@ pub struct StatelessInput {
 /// What a successful re-execution establishes, and what the guest commits as its public values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockCommitment {
+    /// The chain the block is of.
     pub chain_id: u64,
+    /// The block number.
     pub number: u64,
+    /// The block hash (keccak of the header's RLP).
     pub hash: B256,
+    /// The parent's hash.
     pub parent_hash: B256,
+    /// The parent's stateRoot: the state the block starts from.
     pub parent_state_root: B256,
+    /// The block's stateRoot: the state its transactions reach.
     pub state_root: B256,
     /// The fork whose rules the block was executed under.
     pub fork: Fork,
     /// anvil's rule for cleared slots was applied (see `StatelessInput::zero_slot_leaves`).
     pub zero_slot_leaves: bool,
+    /// Gas used by the block.
     pub gas_used: u64,
+    /// How many transactions the block has.
     pub transactions: u32,
 }
 
 impl BlockCommitment {
+    /// Bytes of the committed layout (`to_bytes`).
     pub const LEN: usize = 7 * 32;
 
     /// A fixed layout of seven 32-byte words, so any verifier can read it without this code:
@@ -77,6 +87,7 @@ impl BlockCommitment {
         out
     }
 
+    /// Reads the layout of `to_bytes`; None for anything else (wrong length, padding that is not zero, an unknown fork).
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
         if bytes.len() != Self::LEN {
             return None;

@@ -17,6 +17,7 @@ const LAYOUT: u8 = 1;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("stateless input bytes: {0}")]
+/// Bytes that are not a stateless input of this layout.
 pub struct InputDecodeError(pub alloc::string::String);
 
 impl StatelessInput {
@@ -41,6 +42,7 @@ impl StatelessInput {
         out
     }
 
+    /// Reads the layout of `to_bytes`, refusing anything else (another layout, trailing bytes).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, InputDecodeError> {
         let err = |what: &str, e: alloy_rlp::Error| InputDecodeError(alloc::format!("{what}: {e}"));
         let mut buf = bytes;

@@ -10,7 +10,12 @@ use crate::{
     trie::SparseTrie,
 };
 
-pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leaves: bool) -> Result<B256, StatelessError> {
+/// The stateRoot after the block: revm's changes applied to the partial tries (with anvil's rule for cleared slots when `zero_slot_leaves`).
+pub fn post_state_root(
+    db: &mut WitnessDb,
+    bundle: &BundleState,
+    zero_slot_leaves: bool,
+) -> Result<B256, StatelessError> {
     // Sorted, so that an error names the same account on every run.
     let mut changed: alloc::vec::Vec<_> = bundle.state.iter().collect();
     changed.sort_by_key(|(address, _)| **address);
@@ -19,7 +24,7 @@ pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leave
         let address = *address;
         let key = keccak256(address);
         let Some(info) = &account.info else {
-            accounts.remove(&key, pool).map_err(|source| StatelessError::AccountTrie { address, source })?;
+            accounts.remove(&key, pool).map_err(|cause| StatelessError::AccountTrie { address, cause })?;
             continue;
         };
         let trie = storage_trie(storage, storage_roots, address);
@@ -39,7 +44,7 @@ pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leave
             } else {
                 trie.insert(&slot_key, alloy_rlp::encode(value.present_value), pool)
             };
-            result.map_err(|source| StatelessError::StorageTrie { address, slot: *slot, source })?;
+            result.map_err(|cause| StatelessError::StorageTrie { address, slot: *slot, cause })?;
         }
         let leaf = TrieAccount {
             nonce: info.nonce,
@@ -49,7 +54,7 @@ pub fn post_state_root(db: &mut WitnessDb, bundle: &BundleState, zero_slot_leave
         };
         accounts
             .insert(&key, alloy_rlp::encode(leaf), pool)
-            .map_err(|source| StatelessError::AccountTrie { address, source })?;
+            .map_err(|cause| StatelessError::AccountTrie { address, cause })?;
     }
     Ok(accounts.root())
 }

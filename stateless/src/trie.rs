@@ -20,6 +20,7 @@ pub struct NodePool {
 }
 
 impl NodePool {
+    /// The pool of `nodes` (empty `0x` entries, which geth puts in some proofs, are left out).
     pub fn new<'a>(nodes: impl IntoIterator<Item = &'a Bytes>) -> Self {
         let mut pool = Self::default();
         for node in nodes {
@@ -28,6 +29,7 @@ impl NodePool {
         pool
     }
 
+    /// Adds a node, found from now on by its keccak hash.
     pub fn insert(&mut self, node: Bytes) {
         // geth puts empty `0x` entries in some proofs; they are never trie nodes.
         if !node.is_empty() {
@@ -35,10 +37,12 @@ impl NodePool {
         }
     }
 
+    /// How many nodes the pool holds (derived ones aside).
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
+    /// Whether the pool holds no node.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -71,7 +75,9 @@ impl NodePool {
             for cut in 1..=path.len().saturating_sub(min) {
                 let shortened = match &node {
                     Node::Leaf { value, .. } => Node::Leaf { path: path[cut..].to_vec(), value: value.clone() },
-                    Node::Extension { child, .. } => Node::Extension { path: path[cut..].to_vec(), child: child.clone() },
+                    Node::Extension { child, .. } => {
+                        Node::Extension { path: path[cut..].to_vec(), child: child.clone() }
+                    }
                     _ => unreachable!(),
                 };
                 let rlp = shortened.rlp();
@@ -91,10 +97,27 @@ impl NodePool {
 /// A node of the trie; paths are nibbles (0..16).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
+    /// The empty trie.
     Empty,
-    Leaf { path: Vec<u8>, value: Vec<u8> },
-    Extension { path: Vec<u8>, child: Box<Node> },
-    Branch { children: Box<[Node; 16]> },
+    /// The rest of a key's path, and its value.
+    Leaf {
+        /// The remaining nibbles.
+        path: Vec<u8>,
+        /// The value's RLP.
+        value: Vec<u8>,
+    },
+    /// A shared path and the node below it.
+    Extension {
+        /// The shared nibbles.
+        path: Vec<u8>,
+        /// The node below.
+        child: Box<Node>,
+    },
+    /// One child per nibble (branches with a value do not occur in Ethereum's key-hashed tries).
+    Branch {
+        /// The children, by nibble.
+        children: Box<[Node; 16]>,
+    },
     /// A subtree known only by its hash.
     Hash(B256),
 }
@@ -106,20 +129,24 @@ pub struct SparseTrie {
 }
 
 impl SparseTrie {
+    /// The trie whose root has hash `root` (the empty root, or zero as some nodes report a missing account's storage root, is the empty trie).
     pub fn new(root: B256) -> Self {
         // Some nodes report a missing account's storage root as zero; the trie means the empty root.
         let root = if root == EMPTY_ROOT_HASH || root.is_zero() { Node::Empty } else { Node::Hash(root) };
         Self { root }
     }
 
+    /// The value at `key` (None: absent, proven so by the nodes); an error when a node on the way is not in `pool`.
     pub fn get(&mut self, key: &B256, pool: &mut NodePool) -> Result<Option<Vec<u8>>, TrieError> {
         get(&mut self.root, &unpack(key), pool)
     }
 
+    /// Sets the value at `key`, resolving the nodes on the way from `pool`.
     pub fn insert(&mut self, key: &B256, value: Vec<u8>, pool: &mut NodePool) -> Result<(), TrieError> {
         insert(&mut self.root, &unpack(key), value, pool)
     }
 
+    /// Removes `key` (absent is fine); a branch left with one child collapses, which may need the sibling's node.
     pub fn remove(&mut self, key: &B256, pool: &mut NodePool) -> Result<(), TrieError> {
         remove(&mut self.root, &unpack(key), pool).map(|_| ())
     }
@@ -132,6 +159,7 @@ impl SparseTrie {
         out
     }
 
+    /// The root hash of the trie as it is now.
     pub fn root(&self) -> B256 {
         match &self.root {
             Node::Empty => EMPTY_ROOT_HASH,

@@ -124,6 +124,7 @@ fn decode_reference(item: &[u8]) -> Result<Node, TrieError> {
     }
 }
 
+/// Decodes one RLP trie node (leaf, extension, branch, or a child known by hash).
 pub fn decode_node(encoded: &[u8]) -> Result<Node, TrieError> {
     let mut rest = encoded;
     let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP node"))?;
@@ -155,4 +156,3 @@ pub fn decode_node(encoded: &[u8]) -> Result<Node, TrieError> {
         _ => Err(TrieError::Malformed("a node has 2 or 17 items")),
     }
 }
-

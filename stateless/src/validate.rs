@@ -16,6 +16,7 @@ const GAS_LIMIT_BOUND_DIVISOR: u64 = 1024;
 const MIN_GAS_LIMIT: u64 = 5000;
 const MAX_EXTRA_DATA: usize = 32;
 
+/// The header rules against the parent that need no execution: number, timestamp, gas limit, gas used, base fee, PoW fields, extra data, and each fork's fields.
 pub fn validate_header(header: &Header, parent: &Header, spec: &ChainSpec, fork: Fork) -> Result<(), StatelessError> {
     let fail = |reason: String| Err(StatelessError::Header { number: header.number, reason });
     if header.number != parent.number + 1 {

@@ -22,9 +22,11 @@ pub fn anvil_binary() -> PathBuf {
     }
 }
 
+/// A real anvil (the binary of npm's @foundry-rs/anvil), killed when dropped; or a node already running.
 pub struct Anvil {
     /// None when attached to a node someone else started.
     child: Option<Child>,
+    /// Its JSON-RPC endpoint.
     pub url: String,
 }
 
@@ -65,6 +67,7 @@ impl Anvil {
         Anvil { child: None, url: url.to_string() }
     }
 
+    /// One JSON-RPC call; a node error is an error.
     pub fn rpc(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         rpc(&self.url, method, params)
     }

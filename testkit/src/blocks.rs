@@ -11,6 +11,7 @@ pub const STORE_RUNTIME: &str = "6020356000355500";
 /// Constructor: SSTORE(5, 1), then return the runtime above.
 pub const STORE_INIT: &str = "60016005556008601160003960086000f3";
 
+/// The store contract's creation code.
 pub fn init_code() -> String {
     format!("0x{STORE_INIT}{STORE_RUNTIME}")
 }
@@ -20,12 +21,16 @@ pub fn store_call(slot: u64, value: u64) -> String {
     format!("0x{slot:064x}{value:064x}")
 }
 
+/// Transactions on an anvil, from its funded accounts, one block each unless mining is paused.
 pub struct Chain<'a> {
+    /// The node.
     pub anvil: &'a Anvil,
+    /// Its funded accounts.
     pub accounts: Vec<String>,
 }
 
 impl<'a> Chain<'a> {
+    /// The chain of `anvil` (interval mining set to one second a block, so timestamps advance).
     pub fn new(anvil: &'a Anvil) -> anyhow::Result<Self> {
         let accounts: Vec<String> = serde_json::from_value(anvil.rpc("eth_accounts", json!([]))?)?;
         ensure!(accounts.len() >= 8, "anvil has {} dev accounts, need 8", accounts.len());
@@ -36,6 +41,7 @@ impl<'a> Chain<'a> {
         Ok(Self { anvil, accounts })
     }
 
+    /// The node's head.
     pub fn block_number(&self) -> anyhow::Result<u64> {
         let n = self.anvil.rpc("eth_blockNumber", json!([]))?;
         Ok(u64::from_str_radix(n.as_str().context("eth_blockNumber")?.trim_start_matches("0x"), 16)?)
@@ -46,14 +52,17 @@ impl<'a> Chain<'a> {
         Ok(hash.as_str().context("tx hash")?.to_string())
     }
 
+    /// Sends `wei` from account `from` to `to`; returns the transaction hash.
     pub fn transfer(&self, from: usize, to: &str, wei: u64) -> anyhow::Result<String> {
         self.send(json!({"from": self.accounts[from], "to": to, "value": format!("{wei:#x}"), "gas": "0x5208"}))
     }
 
+    /// Deploys the store contract from account `from`; returns the transaction hash.
     pub fn deploy_store(&self, from: usize) -> anyhow::Result<String> {
         self.send(json!({"from": self.accounts[from], "data": init_code(), "gas": "0x30d40"}))
     }
 
+    /// Calls the store contract to write `value` at `slot`; returns the transaction hash.
     pub fn store(&self, from: usize, contract: &str, slot: u64, value: u64) -> anyhow::Result<String> {
         self.send(
             json!({"from": self.accounts[from], "to": contract, "data": store_call(slot, value), "gas": "0x186a0"}),
@@ -84,6 +93,7 @@ impl<'a> Chain<'a> {
         anyhow::bail!("transaction {tx} was not mined within 2 s")
     }
 
+    /// How many transactions block `block` holds.
     pub fn tx_count(&self, block: u64) -> anyhow::Result<usize> {
         let b = self.anvil.rpc("eth_getBlockByNumber", json!([format!("{block:#x}"), false]))?;
         Ok(b["transactions"].as_array().context("transactions")?.len())
@@ -92,15 +102,18 @@ impl<'a> Chain<'a> {
 
 /// What `mixed_block` made, for tests to check against.
 pub struct MixedBlock {
+    /// The block.
     pub number: u64,
+    /// The store contract's address.
     pub store: String,
+    /// The transfer's recipient.
     pub recipient: String,
 }
 
 /// A block with a plain transfer, a contract creation, two storage writes and a slot clear.
 /// The store contract is deployed one block earlier so that its slot 5 (set by the constructor)
 /// exists before the block and is cleared in it.
-pub fn mixed_block(chain: &Chain) -> anyhow::Result<MixedBlock> {
+pub fn mixed_block(chain: &Chain<'_>) -> anyhow::Result<MixedBlock> {
     let deploy = chain.deploy_store(0)?;
     let store = chain.created_address(&deploy)?;
     let recipient = "0x00000000000000000000000000000000000bee01".to_string();
@@ -117,7 +130,7 @@ pub fn mixed_block(chain: &Chain) -> anyhow::Result<MixedBlock> {
 }
 
 /// A block with `txs` transactions spread over the dev accounts: transfers and storage writes.
-pub fn busy_block(chain: &Chain, txs: usize) -> anyhow::Result<u64> {
+pub fn busy_block(chain: &Chain<'_>, txs: usize) -> anyhow::Result<u64> {
     let deploy = chain.deploy_store(0)?;
     let store = chain.created_address(&deploy)?;
     let number = chain.one_block(|c| {
@@ -141,14 +154,16 @@ pub struct SmallBlock {
     pub number: u64,
     /// No transaction at all.
     pub empty: u64,
+    /// The store contract's address.
     pub store: String,
+    /// The account that sent the clear.
     pub sender: String,
 }
 
 /// The smallest blocks that still prove something of every kind: the fee recipient is set to the
 /// sender, so a block with one storage clear touches two accounts (sender, contract) and one slot,
 /// whose pre-state value is proven by inclusion; and an empty block touches the fee recipient only.
-pub fn small_block(chain: &Chain) -> anyhow::Result<SmallBlock> {
+pub fn small_block(chain: &Chain<'_>) -> anyhow::Result<SmallBlock> {
     let sender = chain.accounts[0].clone();
     chain.anvil.rpc("anvil_setCoinbase", json!([sender]))?;
     let deploy = chain.deploy_store(0)?;

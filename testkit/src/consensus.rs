@@ -42,9 +42,11 @@ pub fn short_name(name: &str) -> &str {
 /// What one case came to.
 #[derive(Debug)]
 pub struct CaseOutcome {
+    /// The case's name.
     pub name: String,
     /// Blocks executed and accepted, and invalid blocks refused.
     pub accepted: usize,
+    /// The invalid blocks refused.
     pub refused: Vec<Refusal>,
     /// `Err`: the case failed (a valid block refused, an invalid one accepted, a wrong root).
     pub result: anyhow::Result<()>,
@@ -53,8 +55,11 @@ pub struct CaseOutcome {
 /// An invalid block, the exception the test expects and the reason it was refused here.
 #[derive(Debug)]
 pub struct Refusal {
+    /// The block's index in the case.
     pub block: usize,
+    /// The exception the test expects.
     pub expected: String,
+    /// Why it was refused here.
     pub reason: String,
 }
 
@@ -62,10 +67,12 @@ pub struct Refusal {
 /// exactly the blocks the native run accepts, with the same commitment, and refuse the others.
 pub type SecondRun<'a> = &'a dyn Fn(&StatelessInput) -> anyhow::Result<stateless::BlockCommitment>;
 
+/// Runs one consensus case natively.
 pub fn run_case(name: &str, case: &Value) -> CaseOutcome {
     run_case_also(name, case, None)
 }
 
+/// Runs one case natively, and with `second` (the zkVM executor) on every block too, which must agree.
 pub fn run_case_also(name: &str, case: &Value, second: Option<SecondRun<'_>>) -> CaseOutcome {
     let (accepted, refused, result) = match run_blocks(case, second) {
         Ok((accepted, refused)) => (accepted, refused, Ok(())),
@@ -207,6 +214,7 @@ pub fn run_file(path: &Path) -> anyhow::Result<Vec<CaseOutcome>> {
     Ok(cases.iter().map(|(name, case)| run_case(name, case)).collect())
 }
 
+/// Reads a file of cases (name to case).
 pub fn load_cases(path: &Path) -> anyhow::Result<serde_json::Map<String, Value>> {
     let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let mut text = Vec::new();

@@ -14,7 +14,9 @@ use serde_json::Value;
 use crate::http::{HttpServer, Reply};
 
 #[derive(Clone, Debug, PartialEq)]
+/// What the proxy does to one request.
 pub enum Fault {
+    /// Nothing: passed on as it is.
     Pass,
     /// Close the connection without an answer.
     Drop,
@@ -32,8 +34,11 @@ pub enum Fault {
     CorruptSlot,
     /// Pass on, but answer every call of `method` with this JSON-RPC error.
     NodeError {
+        /// The method.
         method: &'static str,
+        /// The JSON-RPC error code.
         code: i64,
+        /// Its message.
         message: &'static str,
     },
 }
@@ -41,12 +46,14 @@ pub enum Fault {
 /// Decides the fault for request number `index` (from 0) with the given JSON body.
 pub type Schedule = dyn Fn(usize, &Value) -> Fault + Send + Sync;
 
+/// A fault-injecting HTTP proxy in front of a node.
 pub struct FaultProxy {
     server: HttpServer,
     requests: Arc<AtomicUsize>,
 }
 
 impl FaultProxy {
+    /// Starts the proxy in front of `upstream`, faults chosen by `schedule`.
     pub fn start(
         upstream: &str,
         schedule: impl Fn(usize, &Value) -> Fault + Send + Sync + 'static,
@@ -98,6 +105,7 @@ impl FaultProxy {
         Ok(Self { server, requests })
     }
 
+    /// Its endpoint.
     pub fn url(&self) -> &str {
         &self.server.url
     }

@@ -13,6 +13,7 @@ pub fn fixtures_dir() -> PathBuf {
     }
 }
 
+/// A file of ../shared/fixtures (or FIXTURES_DIR).
 pub fn path(relative: &str) -> PathBuf {
     fixtures_dir().join(relative)
 }
@@ -41,6 +42,7 @@ pub const ZETH_BLOCKS: &[(&str, u64)] = &[
     ("mainnet-zeth/1-21230867.json.gz", 21230867),
 ];
 
+/// The recorded anvil witnesses, one per hardfork.
 pub const ANVIL_WITNESSES: &[&str] = &[
     "anvil/anvil_witness_cancun.json.gz",
     "anvil/anvil_witness_prague.json.gz",
@@ -49,7 +51,9 @@ pub const ANVIL_WITNESSES: &[&str] = &[
 
 /// A zeth RPC cache: recorded eth_getBlockByNumber / eth_getProof / eth_getCode answers.
 pub struct ZethCache {
+    /// The chain.
     pub chain_id: u64,
+    /// The recorded blocks (full transactions).
     pub blocks: Vec<Value>,
     /// (block number, eth_getProof result)
     pub proofs: Vec<(u64, Value)>,
@@ -58,6 +62,7 @@ pub struct ZethCache {
 }
 
 impl ZethCache {
+    /// Reads a zeth cache (gzip JSON) from the fixtures.
     pub fn load(relative: &str) -> anyhow::Result<Self> {
         let v = load_json(relative)?;
         let file = relative.rsplit('/').next().unwrap_or(relative);
@@ -82,15 +87,18 @@ impl ZethCache {
         Ok(Self { chain_id, blocks, proofs, codes })
     }
 
+    /// The recorded block `number`.
     pub fn block(&self, number: u64) -> Option<&Value> {
         self.blocks.iter().find(|b| quantity(&b["number"]) == Some(number))
     }
 
+    /// The recorded `eth_getProof` answers at block `number`.
     pub fn proofs_at(&self, number: u64) -> impl Iterator<Item = &Value> {
         self.proofs.iter().filter(move |(n, _)| *n == number).map(|(_, p)| p)
     }
 }
 
+/// A JSON-RPC quantity ("0x..."), if it is one.
 pub fn quantity(v: &Value) -> Option<u64> {
     v.as_str().and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
 }

@@ -34,9 +34,11 @@ pub fn geth_binary() -> PathBuf {
     }
 }
 
+/// A real geth in dev mode on a given fork, killed when dropped.
 pub struct Geth {
     child: Child,
     _datadir: tempfile::TempDir,
+    /// Its JSON-RPC endpoint.
     pub url: String,
     /// The dev account, funded and unlocked.
     pub account: String,
@@ -112,6 +114,7 @@ impl Geth {
         Ok(geth)
     }
 
+    /// One JSON-RPC call; a node error is an error.
     pub fn rpc(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         rpc(&self.url, method, params)
     }
@@ -132,6 +135,7 @@ impl Geth {
         }
     }
 
+    /// The node's head.
     pub fn block_number(&self) -> anyhow::Result<u64> {
         quantity(&self.rpc("eth_blockNumber", json!([]))?)
     }
@@ -199,6 +203,7 @@ fn dev_genesis(dumped: &str, fork: &str, account: &str) -> anyhow::Result<Value>
     Ok(genesis)
 }
 
+/// A JSON-RPC quantity ("0x...").
 pub fn quantity(v: &Value) -> anyhow::Result<u64> {
     let s = v.as_str().with_context(|| format!("not a quantity: {v}"))?;
     Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)

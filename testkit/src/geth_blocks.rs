@@ -26,12 +26,19 @@ pub const CALLS: &str = "6000600060006000600260fffa506000600060006000600460fff45
 /// SELFDESTRUCT(CALLER): since Cancun only moves the balance (the account stays).
 pub const DESTRUCT: &str = "33ff";
 
+/// The addresses of the contracts the mixed geth block calls.
 pub struct Contracts {
+    /// The store contract.
     pub store: String,
+    /// A contract that always reverts.
     pub reverter: String,
+    /// A contract that uses TSTORE/TLOAD.
     pub transient: String,
+    /// A factory that deploys with CREATE2.
     pub create2: String,
+    /// A contract that makes STATICCALL and DELEGATECALL.
     pub calls: String,
+    /// A contract that self-destructs.
     pub destruct: String,
 }
 

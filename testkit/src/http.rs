@@ -15,9 +15,13 @@ use std::{
 /// What to send back for one request.
 #[derive(Clone, Debug)]
 pub enum Reply {
+    /// An answer.
     Status {
+        /// The HTTP status.
         code: u16,
+        /// Its headers.
         headers: Vec<(String, String)>,
+        /// Its body.
         body: Vec<u8>,
     },
     /// Close the connection without answering.
@@ -27,14 +31,18 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// 200 with a JSON body.
     pub fn json(body: Vec<u8>) -> Self {
         Reply::Status { code: 200, headers: vec![("content-type".into(), "application/json".into())], body }
     }
 }
 
+/// Answers one request's body.
 pub type Handler = dyn Fn(&[u8]) -> Reply + Send + Sync;
 
+/// A small HTTP/1.1 server on loopback, one thread per connection, stopped when dropped.
 pub struct HttpServer {
+    /// Its address, as `http://127.0.0.1:PORT`.
     pub url: String,
     addr: std::net::SocketAddr,
     stop: Arc<AtomicBool>,
@@ -42,10 +50,12 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
+    /// Serves `handler` on any free port.
     pub fn start(handler: Arc<Handler>) -> std::io::Result<Self> {
         Self::start_on(0, handler)
     }
 
+    /// Serves `handler` on `port` (0: any free one).
     pub fn start_on(port: u16, handler: Arc<Handler>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;

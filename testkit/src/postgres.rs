@@ -10,9 +10,11 @@ use std::{
 
 use anyhow::{bail, Context};
 
+/// A real PostgreSQL server (Debian's), in a temporary directory, stopped when dropped.
 pub struct Postgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
+    /// Its `postgres://` URL.
     pub url: String,
 }
 
@@ -38,6 +40,7 @@ fn is_root() -> bool {
 }
 
 impl Postgres {
+    /// initdb, then a server on a free port of loopback.
     pub fn start() -> anyhow::Result<Postgres> {
         let bin = bin_dir()?;
         let dir = tempfile::tempdir()?;

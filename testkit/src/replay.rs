@@ -14,6 +14,7 @@ use crate::{
     http::{HttpServer, Reply},
 };
 
+/// A JSON-RPC node over recorded mainnet answers (a zeth cache).
 pub struct ReplayNode {
     cache: ZethCache,
     by_hash: HashMap<String, u64>,
@@ -22,6 +23,7 @@ pub struct ReplayNode {
 type RpcResult = Result<Value, (i64, String)>;
 
 impl ReplayNode {
+    /// The node of `cache`.
     pub fn new(cache: ZethCache) -> Self {
         let by_hash = cache
             .blocks
@@ -37,6 +39,7 @@ impl ReplayNode {
         HttpServer::start_on(port, Arc::new(move |body: &[u8]| node.handle(body)))
     }
 
+    /// Answers one request (a call or a batch).
     pub fn handle(&self, body: &[u8]) -> Reply {
         let answer = match serde_json::from_slice::<Value>(body) {
             Ok(Value::Array(calls)) => Value::Array(calls.iter().map(|c| self.answer(c)).collect()),

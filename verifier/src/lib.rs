@@ -1,13 +1,10 @@
-//! Verifies a block proof file of either kind. State proofs: that its circuits are the ones this
-//! verifier derives from its params, that every chunk's block-state and keccak proofs verify, that
-//! they share one keccak commitment and prove one block hash, and (given the witness) that together
-//! they cover exactly the witness's pre-state. Execution proofs: crate `execution`. Never panics on
-//! any input: a bad file is a failed report.
+//! Verifies a block proof file of either kind: proof-file bytes (and optionally a witness) in, a
+//! [`VerifyReport`] out. The envelope names the kind; the kind's crate checks the proof (the state
+//! proof: circuit ids, every chunk's two KZG proofs, their shared keccak commitment; the execution
+//! proof: the pinned image and the STARK under the built-in key). This crate and `prover` are the
+//! only places that tell the kinds apart. Never panics on any input: a bad file is a failed
+//! report.
 
-mod execution_report;
 mod report;
-mod verify;
 
-pub use execution_report::ExecutionSection;
-pub use report::{decode_proof, verify_file, VerifyReport};
-pub use verify::{verify_proof, Verified, VerifyError, VerifyOptions};
+pub use report::{decode_proof, verify, verify_file, VerifyOptions, VerifyReport};

@@ -17,7 +17,9 @@ use crate::{
 /// What a successful check established.
 #[derive(Clone, Debug)]
 pub struct CheckedWitness {
+    /// The block's header, checked.
     pub header: CheckedHeader,
+    /// Its parent's header, checked.
     pub parent: CheckedHeader,
     /// What the re-execution established (the execution proof's public values).
     pub commitment: stateless::BlockCommitment,
@@ -25,6 +27,7 @@ pub struct CheckedWitness {
     pub input: stateless::StatelessInput,
 }
 
+/// Every native check of a witness, ending with the stateless re-execution of the block.
 pub fn check_witness(w: &WitnessFile) -> Result<CheckedWitness, WitnessError> {
     if w.format != WitnessFile::FORMAT || w.version != WitnessFile::VERSION {
         return Err(WitnessError::Envelope(format!(
@@ -75,8 +78,11 @@ fn check_chain_id(w: &WitnessFile) -> Result<(), WitnessError> {
     use alloy_consensus::Transaction;
     use alloy_eips::eip2718::Decodable2718;
     for (index, raw) in w.block.transactions.iter().enumerate() {
-        let tx = alloy_consensus::TxEnvelope::decode_2718_exact(raw)
-            .map_err(|e| WitnessError::Transaction { number: w.block_number, index, reason: e.to_string() })?;
+        let tx = alloy_consensus::TxEnvelope::decode_2718_exact(raw).map_err(|e| WitnessError::Transaction {
+            number: w.block_number,
+            index,
+            reason: e.to_string(),
+        })?;
         if let Some(tx_chain_id) = tx.chain_id() {
             if tx_chain_id != w.chain_id {
                 return Err(WitnessError::ChainId { index, tx_chain_id, chain_id: w.chain_id });

@@ -18,12 +18,22 @@ impl std::fmt::Display for StateSide {
     }
 }
 
-/// A witness that does not hold together. Every variant names the header, account or slot at fault.
+/// A witness that does not hold together. Every variant names the header, account or slot at
+/// fault, and every message reads whole (nothing is also a `source()`).
 #[derive(Debug, thiserror::Error)]
 pub enum WitnessError {
+    /// A header field is missing or malformed.
     #[error("header of block {number}: field `{field}`: {reason}")]
-    HeaderField { number: String, field: String, reason: String },
+    HeaderField {
+        /// The header's number, as the node gave it.
+        number: String,
+        /// The field.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// The header's RLP does not hash to the hash the node names.
     #[error(
         "header of block {number}: keccak(rlp(header)) is {computed}, but the node says the hash is \
          {expected}{}",
@@ -31,84 +41,159 @@ pub enum WitnessError {
             format!(" (fields not known to this version, maybe from a newer fork: {})", unused_fields.join(", "))
         }
     )]
-    HeaderHash { number: u64, expected: B256, computed: B256, unused_fields: Vec<String> },
+    HeaderHash {
+        /// The header's number.
+        number: u64,
+        /// The hash the node names.
+        expected: B256,
+        /// The hash of the header's RLP.
+        computed: B256,
+        /// Fields the header has that this version does not hash (a newer fork's).
+        unused_fields: Vec<String>,
+    },
 
+    /// A header is not the parent its child names.
     #[error("block {number}: expected block {expected_number} with hash {expected_hash}, got hash {got}")]
-    Link { number: u64, expected_number: u64, expected_hash: B256, got: B256 },
+    Link {
+        /// The child's number.
+        number: u64,
+        /// The parent's number.
+        expected_number: u64,
+        /// The child's parentHash.
+        expected_hash: B256,
+        /// The header found.
+        got: B256,
+    },
 
+    /// The transactions or withdrawals root differs from the header's.
     #[error("block {number}: {what} root is {computed}, header says {expected}")]
-    BodyRoot { number: u64, what: &'static str, expected: B256, computed: B256 },
+    BodyRoot {
+        /// The block.
+        number: u64,
+        /// `transactions` or `withdrawals`.
+        what: &'static str,
+        /// The header's root.
+        expected: B256,
+        /// The body's root.
+        computed: B256,
+    },
 
+    /// A transaction does not decode or its signature does not recover.
     #[error("block {number}: transaction {index}: {reason}")]
-    Transaction { number: u64, index: usize, reason: String },
+    Transaction {
+        /// The block.
+        number: u64,
+        /// Its index in the block.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
 
+    /// An account proof does not check against the state root.
     #[error("{side}: account {address}: proof does not check: {reason}")]
-    AccountProof { side: StateSide, address: Address, reason: String },
+    AccountProof {
+        /// Which state root.
+        side: StateSide,
+        /// The account.
+        address: Address,
+        /// What the proof check said.
+        reason: String,
+    },
 
+    /// A storage proof does not check against its account's storage root.
     #[error("{side}: account {address}, slot {slot}: proof of value {value} does not check: {reason}")]
-    StorageProof { side: StateSide, address: Address, slot: B256, value: U256, reason: String },
+    StorageProof {
+        /// Which state root.
+        side: StateSide,
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: B256,
+        /// The value the proof claims.
+        value: U256,
+        /// What the proof check said.
+        reason: String,
+    },
 
+    /// A contract's code is not in the witness.
     #[error("account {address}: code with hash {code_hash} is missing from the witness")]
-    MissingCode { address: Address, code_hash: B256 },
+    MissingCode {
+        /// The account.
+        address: Address,
+        /// Its codeHash.
+        code_hash: B256,
+    },
 
+    /// A code is stored under a hash it does not have.
     #[error("code stored under hash {key} hashes to {computed}")]
-    CodeHash { key: B256, computed: B256 },
+    CodeHash {
+        /// The hash it is stored under.
+        key: B256,
+        /// Its hash.
+        computed: B256,
+    },
 
+    /// An account is proven twice on one side.
     #[error("{side}: account {address} appears more than once")]
-    DuplicateAccount { side: StateSide, address: Address },
+    DuplicateAccount {
+        /// Which state root.
+        side: StateSide,
+        /// The account.
+        address: Address,
+    },
 
+    /// The post-state proves other accounts than the pre-state.
     #[error("{side} and pre-state prove different accounts: {detail}")]
-    Coverage { side: StateSide, detail: String },
+    Coverage {
+        /// The side compared with the pre-state.
+        side: StateSide,
+        /// Which accounts differ.
+        detail: String,
+    },
 
+    /// The file's head (format, version, chain, block) is wrong.
     #[error("witness envelope: {0}")]
     Envelope(String),
 
-    #[error("block {number} does not re-execute: {source}")]
-    Execution { number: u64, source: stateless::StatelessError },
+    /// The block does not re-execute on the witness to its header.
+    #[error("block {number} does not re-execute: {cause}")]
+    Execution {
+        /// The block.
+        number: u64,
+        /// What the stateless re-execution found.
+        cause: stateless::StatelessError,
+    },
 
+    /// The post-state proves other slots of an account than the pre-state.
     #[error("{side}: account {address}: {detail}")]
-    SlotCoverage { side: StateSide, address: Address, detail: String },
+    SlotCoverage {
+        /// The side compared with the pre-state.
+        side: StateSide,
+        /// The account.
+        address: Address,
+        /// Which slots differ.
+        detail: String,
+    },
 
+    /// A transaction names another chain than the witness.
     #[error("transaction {index}: its chain id is {tx_chain_id}, the witness's `chain_id` is {chain_id}")]
-    ChainId { index: usize, tx_chain_id: u64, chain_id: u64 },
+    ChainId {
+        /// Its index in the block.
+        index: usize,
+        /// The chain it names.
+        tx_chain_id: u64,
+        /// The witness's chain.
+        chain_id: u64,
+    },
 
+    /// A header carries node metadata that no hash covers.
     #[error(
         "header of block {number}: field `{field}` is node metadata that no hash covers; witnesses do not carry it"
     )]
-    UnhashedField { number: String, field: String },
-}
-
-/// An error and its causes on one line, each said once. Many messages here end with their cause's
-/// own text (`{source}` in the message, so that the error reads whole on its own), which anyhow's
-/// `{:#}` would then print again after it.
-pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        let part = next.to_string();
-        if !text.ends_with(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        cause = next.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cause_the_message_already_ends_with_is_said_once() {
-        let trie = stateless::TrieError::MissingNode(B256::repeat_byte(1));
-        let inner = stateless::StatelessError::AccountTrie { address: Address::ZERO, source: trie.clone() };
-        let error =
-            anyhow::Error::new(WitnessError::Execution { number: 4, source: inner }).context("capturing block 4");
-        let text = one_line(&*error);
-        assert_eq!(text.matches(&trie.to_string()).count(), 1, "{text}");
-        assert!(text.starts_with("capturing block 4: block 4 does not re-execute: state trie, account"), "{text}");
-        let io = anyhow::Error::new(std::io::Error::other("disk full")).context("writing w.json");
-        assert_eq!(one_line(&*io), "writing w.json: disk full", "a cause not in the message is added");
-    }
+    UnhashedField {
+        /// The header's number, as the node gave it.
+        number: String,
+        /// The field (`size`, `totalDifficulty`).
+        field: String,
+    },
 }

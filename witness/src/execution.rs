@@ -36,8 +36,7 @@ pub fn stateless_input(w: &WitnessFile) -> Result<StatelessInput, WitnessError> 
 /// to derive, so that it is ready for the guest.
 pub fn reexecute(w: &WitnessFile) -> Result<(StatelessInput, Executed), WitnessError> {
     let mut input = stateless_input(w)?;
-    let executed =
-        execute_block(&input).map_err(|source| WitnessError::Execution { number: w.block_number, source })?;
+    let executed = execute_block(&input).map_err(|cause| WitnessError::Execution { number: w.block_number, cause })?;
     input.nodes.extend(executed.derived_nodes.iter().cloned());
     if executed.commitment.hash != w.block_hash {
         return Err(WitnessError::Link {

@@ -7,9 +7,12 @@ use crate::types::WitnessFile;
 /// bincode files start with this, then the format version as u32 little-endian.
 pub const BINCODE_MAGIC: &[u8; 8] = b"ETHWIT\0\0";
 
+/// How a witness file is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Pretty JSON.
     Json,
+    /// The 8-byte magic, the version, then bincode.
     Bincode,
 }
 
@@ -34,16 +37,45 @@ impl std::str::FromStr for Format {
     }
 }
 
+/// Why a witness file cannot be read or written. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    /// The file cannot be read or written.
+    #[error("{path}: {cause}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// Neither format's head.
     #[error("{path}: not a witness file: {reason}")]
-    NotAWitness { path: String, reason: String },
+    NotAWitness {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A version this build does not read.
     #[error("{path}: witness format version {found}, this build reads version {supported}")]
-    Version { path: String, found: u64, supported: u32 },
+    Version {
+        /// The file.
+        path: String,
+        /// Its version.
+        found: u64,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// The head is right, the body does not decode.
     #[error("{path}: corrupt or truncated {format:?} witness: {reason}")]
-    Corrupt { path: String, format: Format, reason: String },
+    Corrupt {
+        /// The file.
+        path: String,
+        /// Its format.
+        format: Format,
+        /// What the decoder said.
+        reason: String,
+    },
 }
 
 /// The most a bincode witness may claim to hold (mainnet witnesses are a few MB). bincode
@@ -55,6 +87,7 @@ fn bincode_config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_BINCODE_BYTES>()
 }
 
+/// The file's bytes in `format`.
 pub fn encode(witness: &WitnessFile, format: Format) -> Vec<u8> {
     match format {
         Format::Json => {
@@ -110,9 +143,10 @@ fn check_version(path: &str, found: u64) -> Result<(), FileError> {
     Ok(())
 }
 
+/// Reads a witness file of either format (told apart by content).
 pub fn read(path: &Path) -> Result<WitnessFile, FileError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| FileError::Io { path: name.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|cause| FileError::Io { path: name.clone(), cause })?;
     decode(&bytes, &name)
 }
 
@@ -120,7 +154,7 @@ pub fn read(path: &Path) -> Result<WitnessFile, FileError> {
 /// half-written witness and a failed run leaves no file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     write_atomic_with(path, |out| out.write_all(bytes))
-        .map_err(|source| FileError::Io { path: path.display().to_string(), source })
+        .map_err(|cause| FileError::Io { path: path.display().to_string(), cause })
 }
 
 /// Like [`write_atomic`], for any file this project writes (proofs, keys, params): `fill` writes
@@ -143,6 +177,7 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::
     Ok(())
 }
 
+/// Writes a witness file atomically: never half a file.
 pub fn write(path: &Path, witness: &WitnessFile, format: Format) -> Result<(), FileError> {
     write_atomic(path, &encode(witness, format))
 }

@@ -11,11 +11,14 @@ use crate::types::{AccountProof, RawHeader, StorageProof};
 #[derive(Debug, thiserror::Error)]
 #[error("{what}: {reason}")]
 pub struct ShapeError {
+    /// What was being read (a method, a field).
     pub what: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 
 impl ShapeError {
+    /// A shape error of `what`.
     pub fn new(what: impl Into<String>, reason: impl Into<String>) -> Self {
         Self { what: what.into(), reason: reason.into() }
     }
@@ -24,11 +27,15 @@ impl ShapeError {
 /// An eth_getBlockBy* result with full transaction objects, split into witness parts.
 #[derive(Clone, Debug)]
 pub struct BlockParts {
+    /// The header's fields.
     pub header: RawHeader,
+    /// The EIP-2718 encoded transactions.
     pub transactions: Vec<Bytes>,
+    /// The withdrawals.
     pub withdrawals: Vec<Withdrawal>,
 }
 
+/// Splits a block answer into witness parts.
 pub fn block_parts(block: &Value) -> Result<BlockParts, ShapeError> {
     let obj = block.as_object().ok_or_else(|| ShapeError::new("block", "not a JSON object (unknown block?)"))?;
     let header = RawHeader::from_block_json(obj);

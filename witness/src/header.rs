@@ -41,7 +41,9 @@ pub const UNHASHED_FIELDS: &[&str] = &["size", "totalDifficulty"];
 /// A header whose RLP has been checked against its hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckedHeader {
+    /// The typed header (alloy's), from the node's fields.
     pub header: Header,
+    /// Its hash, checked against the node's.
     pub hash: B256,
 }
 
@@ -57,6 +59,7 @@ impl RawHeader {
         Self { fields }
     }
 
+    /// A field's text as the node sent it.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
     }

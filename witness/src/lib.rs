@@ -3,6 +3,7 @@
 //! over JSON-RPC.
 
 pub mod check;
+/// Why a witness does not hold together.
 pub mod error;
 pub mod execution;
 pub mod file;

@@ -21,29 +21,36 @@ pub struct NodeBag {
 #[derive(Debug, thiserror::Error)]
 #[error("{what}: {reason}")]
 pub struct ProofGap {
+    /// What was asked for (an account, a slot).
     pub what: String,
+    /// Why no proof of it can be cut from the nodes.
     pub reason: String,
 }
 
 impl NodeBag {
+    /// A bag of the nodes (empty `0x` entries left out), found by their hash.
     pub fn new(nodes: impl IntoIterator<Item = Bytes>) -> Self {
         let mut bag = Self::default();
         bag.extend(nodes);
         bag
     }
 
+    /// Adds nodes.
     pub fn extend(&mut self, nodes: impl IntoIterator<Item = Bytes>) {
         self.nodes.extend(nodes.into_iter().filter(|n| !n.is_empty()).map(|n| (keccak256(&n), n)));
     }
 
+    /// Every node in the bag.
     pub fn nodes(&self) -> impl Iterator<Item = &Bytes> {
         self.nodes.values()
     }
 
+    /// How many nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
+    /// Whether the bag is empty.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

@@ -14,15 +14,23 @@ use crate::{
 /// Recorded answers for one block: the block and its parent (`eth_getBlockByNumber` with full
 /// transactions), `eth_getProof` at the parent and at the block, and the pre-state codes.
 pub struct Recorded<'a> {
+    /// The chain.
     pub chain_id: u64,
+    /// The block number.
     pub number: u64,
+    /// The block (`eth_getBlockByNumber` with full transactions).
     pub block: &'a Value,
+    /// Its parent.
     pub parent: &'a Value,
+    /// `eth_getProof` answers at the parent.
     pub pre_proofs: Vec<&'a Value>,
+    /// `eth_getProof` answers at the block.
     pub post_proofs: Vec<&'a Value>,
+    /// The pre-state codes.
     pub codes: Vec<Bytes>,
 }
 
+/// The witness file the recorded answers make (as capture would make it from the live node).
 pub fn witness_from_recorded(r: Recorded<'_>) -> Result<WitnessFile, ShapeError> {
     let block = from_rpc::block_parts(r.block)?;
     let parent = from_rpc::header_only(r.parent)?;

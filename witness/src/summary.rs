@@ -6,24 +6,40 @@ use serde::Serialize;
 use crate::types::{AccountProof, WitnessFile};
 
 #[derive(Clone, Debug, Serialize)]
+/// What `witness_inspect` prints of a witness file: its block and how much it holds.
 pub struct Summary {
+    /// The chain.
     pub chain_id: u64,
+    /// The block number.
     pub block_number: u64,
+    /// The block hash.
     pub block_hash: B256,
+    /// The file's format version.
     pub format_version: u32,
+    /// Transactions in the block.
     pub transactions: usize,
+    /// Withdrawals in the block.
     pub withdrawals: usize,
+    /// Ancestor headers (for BLOCKHASH).
     pub ancestor_headers: usize,
+    /// Distinct accounts proven.
     pub accounts: usize,
+    /// Distinct storage slots proven.
     pub slots: usize,
+    /// Contract codes.
     pub codes: usize,
+    /// Bytes of code.
     pub code_bytes: usize,
+    /// Proof nodes, pre- and post-state.
     pub proof_nodes: usize,
+    /// Bytes of proof nodes.
     pub proof_bytes: usize,
+    /// The file's size, when read from a file.
     pub file_bytes: Option<u64>,
 }
 
 impl Summary {
+    /// The summary of `w`, read from a file of `file_bytes` bytes.
     pub fn of(w: &WitnessFile, file_bytes: Option<u64>) -> Self {
         let b = &w.block;
         let proofs = b.pre_state.iter().chain(&b.post_state).flat_map(AccountProof::proof_nodes);

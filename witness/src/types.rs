@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// of a fork newer than this code still round-trip; the typed view is derived in `header.rs`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawHeader {
+    /// Field name to its text, as the node sent it.
     pub fields: BTreeMap<String, String>,
 }
 
@@ -18,8 +19,11 @@ pub struct RawHeader {
 /// A zero value is proven by exclusion.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageProof {
+    /// The slot.
     pub key: B256,
+    /// Its value (zero: absent).
     pub value: U256,
+    /// The nodes from the storage root to the slot's leaf (or to where its absence shows).
     pub proof: Vec<Bytes>,
 }
 
@@ -27,22 +31,31 @@ pub struct StorageProof {
 /// A non-existent account has all-empty values and an exclusion proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountProof {
+    /// The account.
     pub address: Address,
+    /// Its nonce.
     pub nonce: u64,
+    /// Its balance (wei).
     pub balance: U256,
+    /// The hash of its code.
     pub code_hash: B256,
+    /// The root of its storage trie.
     pub storage_root: B256,
+    /// The nodes from the state root to the account's leaf (or to where its absence shows).
     pub proof: Vec<Bytes>,
+    /// The slots of it the block touches.
     pub storage: Vec<StorageProof>,
 }
 
 /// Everything captured for one block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockWitness {
+    /// The block's header.
     pub header: RawHeader,
     /// EIP-2718 encoded transactions in block order (their trie root is the header's
     /// transactionsRoot).
     pub transactions: Vec<Bytes>,
+    /// Withdrawals (Shanghai and later), in block order.
     pub withdrawals: Vec<Withdrawal>,
     /// Previous headers, parent first, as far back as BLOCKHASH was asked to reach.
     pub ancestors: Vec<RawHeader>,
@@ -57,18 +70,27 @@ pub struct BlockWitness {
 /// The versioned envelope written to disk.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WitnessFile {
+    /// Always `eth-block-witness`.
     pub format: String,
+    /// The file version ([`WitnessFile::VERSION`]).
     pub version: u32,
+    /// The chain the block is of.
     pub chain_id: u64,
+    /// The block number.
     pub block_number: u64,
+    /// The block hash (checked against the header).
     pub block_hash: B256,
+    /// What was captured.
     pub block: BlockWitness,
 }
 
 impl WitnessFile {
+    /// The `format` of every witness file.
     pub const FORMAT: &'static str = "eth-block-witness";
+    /// The version this build writes and reads.
     pub const VERSION: u32 = 1;
 
+    /// A witness file of this version.
     pub fn new(chain_id: u64, block_number: u64, block_hash: B256, block: BlockWitness) -> Self {
         Self { format: Self::FORMAT.to_string(), version: Self::VERSION, chain_id, block_number, block_hash, block }
     }
@@ -84,6 +106,7 @@ impl AccountProof {
             && (self.storage_root == alloy_trie::EMPTY_ROOT_HASH || self.storage_root.is_zero())
     }
 
+    /// Whether the account has code (its code hash is not the empty one).
     pub fn has_code(&self) -> bool {
         !(self.code_hash == alloy_primitives::KECCAK256_EMPTY || self.code_hash.is_zero())
     }

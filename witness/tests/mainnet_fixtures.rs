@@ -211,7 +211,9 @@ fn edits_found_by_one_value_mutation_are_refused_by_name() {
         .post_state
         .iter()
         .enumerate()
-        .flat_map(|(ai, a)| a.storage.iter().enumerate().filter(|(_, s)| s.value.is_zero()).map(move |(si, _)| (ai, si)))
+        .flat_map(|(ai, a)| {
+            a.storage.iter().enumerate().filter(|(_, s)| s.value.is_zero()).map(move |(si, _)| (ai, si))
+        })
         .min_by_key(|(ai, si)| bad.block.post_state[*ai].storage[*si].proof.len())
         .unwrap();
     let original = keccak256(bad.block.post_state[ai].storage[si].key);

@@ -23,7 +23,7 @@ fn anvil_block(mixed: bool) -> anyhow::Result<WitnessFile> {
 }
 
 /// One anvil block proven for real: key generation, proof (all segments, aggregated), verification.
-pub fn prove_row(name: &str) -> anyhow::Result<()> {
+pub(crate) fn prove_row(name: &str) -> anyhow::Result<()> {
     let w = anvil_block(name == "mixed")?;
     let prover = ExecutionProver::new(&ProverSettings::default())?;
     let run = execution::execute_witness(&prover, &w)?;
@@ -55,7 +55,7 @@ pub fn prove_row(name: &str) -> anyhow::Result<()> {
 /// Mainnet: instructions and segments of every recorded block; the first segments of 21230867
 /// proven for real, and each block's app proving time projected from them (segments x the mean
 /// segment time; aggregation not included).
-pub fn mainnet_row() -> anyhow::Result<()> {
+pub(crate) fn mainnet_row() -> anyhow::Result<()> {
     let prover = ExecutionProver::new(&ProverSettings::default())?;
     let segments_to_prove: usize = std::env::var("BENCH_SEGMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let mut rows = Vec::new();

@@ -10,33 +10,33 @@ use std::{
 
 use serde_json::Value;
 
-pub mod serve;
+pub(crate) mod serve;
 
-pub fn prover_cmd(args: &[&str]) -> Output {
+pub(crate) fn prover_cmd(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_prover_cmd")).args(args).output().unwrap()
 }
 
-pub fn ok(out: Output) -> Output {
+pub(crate) fn ok(out: Output) -> Output {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out
 }
 
-pub fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-pub fn hex_flip(text: &str, at: usize) -> String {
+pub(crate) fn hex_flip(text: &str, at: usize) -> String {
     let mut chars: Vec<char> = text.chars().collect();
     chars[at] = if chars[at] == '0' { '1' } else { '0' };
     chars.into_iter().collect()
 }
 
-pub fn read_json(path: &Path) -> Value {
+pub(crate) fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Runs `prover_cmd verifier -p <proof> <extra>`: the exit code and the JSON report (never a panic).
-pub fn verify(proof: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+pub(crate) fn verify(proof: &Path, extra: &[&str]) -> (Option<i32>, Value) {
     let mut args = vec!["-q", "verifier", "-p", s(proof)];
     args.extend(extra);
     let out = prover_cmd(&args);
@@ -48,7 +48,7 @@ pub fn verify(proof: &Path, extra: &[&str]) -> (Option<i32>, Value) {
 
 /// Verifies a changed copy of a proof file (written into `dir`); it must be refused with `reason`
 /// in the report's message.
-pub fn refuses(dir: &Path, extra: &[&str], proof: &Value, change: impl FnOnce(&mut Value), reason: &str) {
+pub(crate) fn refuses(dir: &Path, extra: &[&str], proof: &Value, change: impl FnOnce(&mut Value), reason: &str) {
     let mut changed = proof.clone();
     change(&mut changed);
     let path = dir.join("changed.json");
@@ -61,12 +61,12 @@ pub fn refuses(dir: &Path, extra: &[&str], proof: &Value, change: impl FnOnce(&m
 }
 
 /// `offline_prover --proof execution --execute-only`: the guest in the zkVM executor, its report.
-pub fn execute_only(witness: &Path) -> Value {
+pub(crate) fn execute_only(witness: &Path) -> Value {
     execute_only_with(witness, &[])
 }
 
 /// `execute_only` with more arguments (the prover settings).
-pub fn execute_only_with(witness: &Path, extra: &[&str]) -> Value {
+pub(crate) fn execute_only_with(witness: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(witness)];
     args.extend_from_slice(extra);
     serde_json::from_slice(&ok(prover_cmd(&args)).stdout).unwrap()

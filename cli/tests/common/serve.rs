@@ -10,7 +10,7 @@ use std::{
 
 use serde_json::Value;
 
-pub struct Serve {
+pub(crate) struct Serve {
     child: Child,
     pub url: String,
     /// What it printed on stdout after the address, read as it comes (so that it never blocks on
@@ -21,7 +21,7 @@ pub struct Serve {
 impl Serve {
     /// Starts `prover_cmd serve` with these arguments (plus `--listen 127.0.0.1:0`) and waits for
     /// the address it prints.
-    pub fn start(args: &[&str], data_dir: &Path) -> Serve {
+    pub(crate) fn start(args: &[&str], data_dir: &Path) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
             .arg("serve")
             .args(args)
@@ -47,38 +47,38 @@ impl Serve {
     }
 
     /// The lines printed on stdout so far, after the address.
-    pub fn printed(&self) -> Vec<String> {
+    pub(crate) fn printed(&self) -> Vec<String> {
         self.printed.lock().unwrap().clone()
     }
 
     /// GET, the status and the JSON answer (Null when the body is not JSON).
-    pub fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) fn get(&self, path: &str) -> (u16, Value) {
         answer(ureq::get(format!("{}{path}", self.url)).config().http_status_as_error(false).build().call())
     }
 
-    pub fn get_text(&self, path: &str) -> String {
+    pub(crate) fn get_text(&self, path: &str) -> String {
         let mut r = ureq::get(format!("{}{path}", self.url)).call().unwrap();
         r.body_mut().read_to_string().unwrap()
     }
 
-    pub fn get_bytes(&self, path: &str) -> Vec<u8> {
+    pub(crate) fn get_bytes(&self, path: &str) -> Vec<u8> {
         let mut r = ureq::get(format!("{}{path}", self.url)).call().unwrap();
         r.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap()
     }
 
-    pub fn post(&self, path: &str, body: &[u8]) -> (u16, Value) {
+    pub(crate) fn post(&self, path: &str, body: &[u8]) -> (u16, Value) {
         answer(ureq::post(format!("{}{path}", self.url)).config().http_status_as_error(false).build().send(body))
     }
 
     /// The block rows of `GET /blocks?from=0&limit=1000`.
-    pub fn blocks(&self) -> Vec<Value> {
+    pub(crate) fn blocks(&self) -> Vec<Value> {
         let (code, list) = self.get("/blocks?from=0&limit=1000");
         assert_eq!(code, 200, "{list}");
         list["blocks"].as_array().unwrap().clone()
     }
 
     /// Waits until `done` holds for the block list, or panics after `limit`.
-    pub fn wait_for(&self, what: &str, limit: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub(crate) fn wait_for(&self, what: &str, limit: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + limit;
         loop {
             let blocks = self.blocks();
@@ -91,7 +91,7 @@ impl Serve {
     }
 
     /// A metric's value from `/metrics` (the first sample whose name and labels start so).
-    pub fn metric(&self, sample: &str) -> Option<f64> {
+    pub(crate) fn metric(&self, sample: &str) -> Option<f64> {
         self.get_text("/metrics")
             .lines()
             .find(|l| l.starts_with(sample) && l[sample.len()..].starts_with(' '))
@@ -99,13 +99,13 @@ impl Serve {
     }
 
     /// SIGKILL: no chance to clean up, as a crash or an OOM kill.
-    pub fn kill_9(mut self) {
+    pub(crate) fn kill_9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 
     /// SIGTERM, and the exit status.
-    pub fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         self.child.wait().unwrap()
     }
@@ -126,10 +126,10 @@ fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16
 }
 
 /// The rows of followed (canonical) blocks, by number.
-pub fn canonical(blocks: &[Value]) -> Vec<&Value> {
+pub(crate) fn canonical(blocks: &[Value]) -> Vec<&Value> {
     blocks.iter().filter(|b| b["canonical"] == true).collect()
 }
 
-pub fn status_of(blocks: &[Value], number: u64) -> Option<String> {
+pub(crate) fn status_of(blocks: &[Value], number: u64) -> Option<String> {
     canonical(blocks).into_iter().find(|b| b["number"] == number).map(|b| b["status"].as_str().unwrap().to_string())
 }

@@ -6,9 +6,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{Handler, Task, TaskContext, TaskResult};
+use super::{Handler, ShimError, Task, TaskContext, TaskResult};
 
+/// The task, as the node writes it into the workspace.
 pub const TASK_FILE: &str = "task.json";
+/// The result, as the node reads it from the workspace.
 pub const RESULT_FILE: &str = "task_result.json";
 /// How long the workspace mount may take to appear (as Gevulot's shim waits).
 const MOUNT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -21,31 +23,32 @@ fn mounted(point: &Path) -> bool {
     }
 }
 
-fn wait_for(point: &Path) -> Result<(), String> {
+fn wait_for(point: &Path) -> Result<(), ShimError> {
     let start = Instant::now();
     while !mounted(point) {
         if start.elapsed() > MOUNT_TIMEOUT {
-            return Err(format!("{} is not mounted after {} s", point.display(), MOUNT_TIMEOUT.as_secs()));
+            return Err(ShimError::NotMounted { path: point.to_path_buf(), seconds: MOUNT_TIMEOUT.as_secs() });
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     Ok(())
 }
 
-fn read_task(workspace: &Path) -> Result<Task, String> {
+fn read_task(workspace: &Path) -> Result<Task, ShimError> {
     let path = workspace.join(TASK_FILE);
-    let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_slice(&text).map_err(|e| format!("{}: not a task ({{id, args, files}}): {e}", path.display()))
+    let text = std::fs::read(&path).map_err(ShimError::io(&path))?;
+    serde_json::from_slice(&text).map_err(|cause| ShimError::NotATask { path, cause })
 }
 
-pub fn run(workspace: &Path, wait_for_mount: bool, handler: Handler<'_>) -> Result<(), String> {
+/// Runs the task of the workspace and writes its result there.
+pub fn run(workspace: &Path, wait_for_mount: bool, handler: Handler<'_>) -> Result<(), ShimError> {
     if wait_for_mount {
         wait_for(workspace)?;
     }
     // A stale result would be read as this task's: refuse before doing any work.
     let result = workspace.join(RESULT_FILE);
     if result.exists() {
-        return Err(format!("{} already exists", result.display()));
+        return Err(ShimError::StaleResult(result));
     }
     let outcome = read_task(workspace).and_then(|task| {
         tracing::info!(id = %task.id, args = ?task.args, files = ?task.files, "task");
@@ -57,20 +60,22 @@ pub fn run(workspace: &Path, wait_for_mount: bool, handler: Handler<'_>) -> Resu
             output_dir: workspace.to_path_buf(),
             moved: super::moved(super::WORKSPACE, workspace),
         };
-        let output = handler(&ctx)?;
+        let output = handler(&ctx).map_err(ShimError::Task)?;
         let files = output.files.iter().map(|f| ctx.said(f).display().to_string()).collect();
         Ok(TaskResult { id: task.id, data: output.data, files })
     });
-    write_result(workspace, &outcome)?;
+    // The node reads the failure's message, as the console says it.
+    let sent = outcome.as_ref().map(Clone::clone).map_err(ToString::to_string);
+    write_result(workspace, &sent)?;
     outcome.map(drop)
 }
 
 /// Writes `task_result.json` once: it must not exist yet (a stale result would be read as this
 /// task's), and it appears complete or not at all.
-fn write_result(workspace: &Path, outcome: &Result<TaskResult, String>) -> Result<(), String> {
+fn write_result(workspace: &Path, outcome: &Result<TaskResult, String>) -> Result<(), ShimError> {
     let path = workspace.join(RESULT_FILE);
     let json = serde_json::to_vec(outcome).expect("results serialize");
-    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let fail = |cause| ShimError::Io { path: path.clone(), cause };
     let mut tmp = tempfile::NamedTempFile::new_in(workspace).map_err(fail)?;
     std::io::Write::write_all(&mut tmp, &json).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;

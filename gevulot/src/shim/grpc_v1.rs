@@ -13,8 +13,10 @@ use std::{
 use hyper_util::rt::TokioIo;
 use tonic::transport::{Channel, Uri};
 
-use super::{Handler, TaskContext, TaskOutput};
+use super::{Handler, ShimError, TaskContext, TaskOutput};
 
+/// The node's gRPC interface (proto/vm_service.proto), as tonic generates it.
+#[allow(missing_docs, unreachable_pub)]
 pub mod proto {
     tonic::include_proto!("vm_service");
 }
@@ -29,10 +31,14 @@ const CHUNK: usize = 64 * 1024;
 /// How long the node may take to answer the first connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Where the node listens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
+    /// A vsock address.
     Vsock {
+        /// The context id (2: the host).
         cid: u32,
+        /// The port.
         port: u32,
     },
     /// A unix socket: how vhost-user vsock exposes the guest's connections on the host, and how
@@ -41,6 +47,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// The node as a VM reaches it: the host, port 8080.
     pub const HOST_VSOCK: Endpoint = Endpoint::Vsock { cid: 2, port: 8080 };
 }
 
@@ -71,11 +78,11 @@ struct Node {
 }
 
 impl Node {
-    fn connect(endpoint: &Endpoint) -> Result<Node, String> {
+    fn connect(endpoint: &Endpoint) -> Result<Node, ShimError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("starting the gRPC runtime: {e}"))?;
+            .map_err(|e| grpc("starting the gRPC runtime", e))?;
         let start = Instant::now();
         let channel = loop {
             match rt.block_on(connect(endpoint)) {
@@ -84,23 +91,23 @@ impl Node {
                     tracing::debug!("node not reachable yet at {endpoint:?}: {e}");
                     std::thread::sleep(Duration::from_millis(500));
                 }
-                Err(e) => return Err(format!("cannot reach the node at {endpoint:?}: {e}")),
+                Err(e) => return Err(grpc(format!("connecting to the node at {endpoint:?}"), e)),
             }
         };
         Ok(Node { rt, client: VmServiceClient::new(channel) })
     }
 
     /// The next task; None when the node has none yet.
-    fn task(&mut self) -> Result<Option<proto::Task>, String> {
-        let answer = self.rt.block_on(self.client.get_task(TaskRequest {})).map_err(|e| format!("GetTask: {e}"))?;
+    fn task(&mut self) -> Result<Option<proto::Task>, ShimError> {
+        let answer = self.rt.block_on(self.client.get_task(TaskRequest {})).map_err(|e| grpc("GetTask", e))?;
         Ok(match answer.into_inner().result {
             Some(task_response::Result::Task(task)) => Some(task),
             Some(task_response::Result::Error(_)) | None => None,
         })
     }
 
-    fn download(&mut self, task_id: &str, name: &str, to: &Path) -> Result<(), String> {
-        let fail = |e: String| format!("GetFile {name}: {e}");
+    fn download(&mut self, task_id: &str, name: &str, to: &Path) -> Result<(), ShimError> {
+        let fail = |e: String| grpc(format!("GetFile {name}"), e);
         if let Some(dir) = to.parent() {
             std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         }
@@ -124,8 +131,8 @@ impl Node {
         Ok(())
     }
 
-    fn upload(&mut self, task_id: &str, path: &Path, said: &Path) -> Result<Vec<u8>, String> {
-        let fail = |e: String| format!("SubmitFile {}: {e}", path.display());
+    fn upload(&mut self, task_id: &str, path: &Path, said: &Path) -> Result<Vec<u8>, ShimError> {
+        let fail = |e: String| grpc(format!("SubmitFile {}", path.display()), e);
         let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
         let mut messages = vec![FileData {
             result: Some(file_data::Result::Metadata(FileMetadata {
@@ -150,14 +157,15 @@ impl Node {
     }
 
     /// Sends the result; returns whether the node has another task for this VM.
-    fn submit(&mut self, result: task_result_request::Result) -> Result<bool, String> {
+    fn submit(&mut self, result: task_result_request::Result) -> Result<bool, ShimError> {
         let request = TaskResultRequest { result: Some(result) };
-        let answer = self.rt.block_on(self.client.submit_result(request)).map_err(|e| format!("SubmitResult: {e}"))?;
+        let answer = self.rt.block_on(self.client.submit_result(request)).map_err(|e| grpc("SubmitResult", e))?;
         Ok(answer.into_inner().r#continue)
     }
 }
 
-pub fn run(workspace: &Path, endpoint: &Endpoint, handler: Handler<'_>) -> Result<(), String> {
+/// Runs the node's tasks until it has no more for this VM.
+pub fn run(workspace: &Path, endpoint: &Endpoint, handler: Handler<'_>) -> Result<(), ShimError> {
     let mut node = Node::connect(endpoint)?;
     let mut failures = Vec::new();
     loop {
@@ -182,8 +190,12 @@ pub fn run(workspace: &Path, endpoint: &Endpoint, handler: Handler<'_>) -> Resul
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(failures.join("; "))
+        Err(ShimError::TasksFailed(failures))
     }
+}
+
+fn grpc(call: impl Into<String>, reason: impl std::fmt::Display) -> ShimError {
+    ShimError::Grpc { call: call.into(), reason: reason.to_string() }
 }
 
 /// Where a task file named `name` goes: a /workspace path where it says, anything else under
@@ -200,9 +212,9 @@ fn run_one(
     task: &proto::Task,
     workspace: &Path,
     handler: Handler<'_>,
-) -> Result<proto::TaskResult, String> {
+) -> Result<proto::TaskResult, ShimError> {
     let dir = workspace.join(&task.id);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(ShimError::io(&dir))?;
     let mut files = Vec::new();
     for name in &task.files {
         let to = local_path(workspace, &dir, name);
@@ -217,7 +229,7 @@ fn run_one(
         output_dir: dir,
         moved: super::moved(super::WORKSPACE, workspace),
     };
-    let TaskOutput { data, files } = handler(&ctx)?;
+    let TaskOutput { data, files } = handler(&ctx).map_err(ShimError::Task)?;
     let mut sent = Vec::new();
     for path in &files {
         let said = ctx.said(path);

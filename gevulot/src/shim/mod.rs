@@ -17,19 +17,87 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+/// Why a program's handler failed its task: the program's own error, whatever its type.
+pub type TaskFailure = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the task contract could not be followed, or the task failed. The message is what the node
+/// and the console get.
+#[derive(Debug, thiserror::Error)]
+pub enum ShimError {
+    /// The task ran and failed.
+    #[error("{0}")]
+    Task(TaskFailure),
+    /// A file of the contract cannot be read or written.
+    #[error("{}: {cause}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// The v1 task file is not a task.
+    #[error("{}: not a task ({{id, args, files}}): {cause}", path.display())]
+    NotATask {
+        /// The task file.
+        path: PathBuf,
+        /// What serde said.
+        cause: serde_json::Error,
+    },
+    /// The v1 workspace never appeared.
+    #[error("{} is not mounted after {seconds} s", path.display())]
+    NotMounted {
+        /// The mount point.
+        path: PathBuf,
+        /// How long it was waited for.
+        seconds: u64,
+    },
+    /// A result is already there: it would be read as this task's.
+    #[error("{} already exists", .0.display())]
+    StaleResult(PathBuf),
+    /// The v2 directories are missing.
+    #[error("{} is not a directory (not a Gevulot v2 VM?)", .0.display())]
+    NotV2(PathBuf),
+    /// `GEVULOT_MODE` names no form.
+    #[error("GEVULOT_MODE={0:?}: expected v1, v1-grpc or v2")]
+    Mode(String),
+    /// A gRPC exchange with the node failed.
+    #[error("{call}: {reason}")]
+    Grpc {
+        /// The call (`GetTask`, `GetFile x`, ...).
+        call: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Some of the node's tasks failed (each reason is in the log and was sent to the node).
+    #[error("{}", .0.join("; "))]
+    TasksFailed(Vec<String>),
+}
+
+impl ShimError {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ShimError + '_ {
+        move |cause| ShimError::Io { path: path.to_path_buf(), cause }
+    }
+}
+
 /// A v1 task as the node describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
+    /// The task's id.
     pub id: String,
+    /// The program's arguments.
     pub args: Vec<String>,
+    /// The task's input files, as the node names them.
     pub files: Vec<String>,
 }
 
 /// A v1 task's result; in the file form wrapped as `{"Ok": ...}` or `{"Err": message}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskResult {
+    /// The task's id.
     pub id: String,
+    /// The result data (JSON here).
     pub data: Vec<u8>,
+    /// The result files, as the node names them.
     pub files: Vec<String>,
 }
 
@@ -37,10 +105,15 @@ pub struct TaskResult {
 /// where inputs are read from and outputs written to.
 #[derive(Clone, Debug)]
 pub struct TaskContext {
+    /// The task's id.
     pub id: String,
+    /// Its arguments, without a program name.
     pub args: Vec<String>,
+    /// Its input files, where they are in this run.
     pub files: Vec<PathBuf>,
+    /// Where relative input paths are.
     pub input_dir: PathBuf,
+    /// Where relative output paths go.
     pub output_dir: PathBuf,
     /// Where the task's arguments say things are (`/workspace`, `/mnt/gevulot/...`) and where
     /// they are in this run, when that differs (a run outside the VM).
@@ -90,22 +163,48 @@ pub(crate) fn moved(said: &str, actual: &Path) -> Vec<(PathBuf, PathBuf)> {
 /// What a handler returns: data for the node, and the files it wrote that go back to the node.
 #[derive(Clone, Debug, Default)]
 pub struct TaskOutput {
+    /// The result data.
     pub data: Vec<u8>,
+    /// The files to hand back.
     pub files: Vec<PathBuf>,
 }
 
-pub type Handler<'a> = &'a dyn Fn(&TaskContext) -> Result<TaskOutput, String>;
+/// A program's task handler.
+pub type Handler<'a> = &'a dyn Fn(&TaskContext) -> Result<TaskOutput, TaskFailure>;
 
 /// Which form of the contract to speak.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
-    V1File { workspace: PathBuf, wait_for_mount: bool },
-    V1Grpc { workspace: PathBuf, endpoint: grpc_v1::Endpoint },
-    V2 { input: PathBuf, output: PathBuf, args: Vec<String> },
+    /// v1, the shim-executor's file form.
+    V1File {
+        /// The task's workspace.
+        workspace: PathBuf,
+        /// Wait for the workspace to be mounted (inside a VM).
+        wait_for_mount: bool,
+    },
+    /// v1, the devnet node's gRPC form.
+    V1Grpc {
+        /// Where task files go.
+        workspace: PathBuf,
+        /// How to reach the node.
+        endpoint: grpc_v1::Endpoint,
+    },
+    /// v2.
+    V2 {
+        /// The input context.
+        input: PathBuf,
+        /// The output context.
+        output: PathBuf,
+        /// The task's arguments, from the runtime config.
+        args: Vec<String>,
+    },
 }
 
+/// v1's task directory.
 pub const WORKSPACE: &str = "/workspace";
+/// v2's input context.
 pub const V2_INPUT: &str = "/mnt/gevulot/input";
+/// v2's output context.
 pub const V2_OUTPUT: &str = "/mnt/gevulot/output";
 
 impl Mode {
@@ -113,7 +212,7 @@ impl Mode {
     /// directory exists and v1 otherwise. `GEVULOT_WORKSPACE`, `GEVULOT_INPUT_DIR`,
     /// `GEVULOT_OUTPUT_DIR` and `GEVULOT_GRPC_UNIX` (a unix socket instead of vsock) place things
     /// elsewhere, for runs outside a VM.
-    pub fn from_env(args: Vec<String>) -> Result<Mode, String> {
+    pub fn from_env(args: Vec<String>) -> Result<Mode, ShimError> {
         let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
         let workspace = var("GEVULOT_WORKSPACE");
         let mode = std::env::var("GEVULOT_MODE").ok();
@@ -135,14 +234,14 @@ impl Mode {
                 output: var("GEVULOT_OUTPUT_DIR").unwrap_or_else(|| V2_OUTPUT.into()),
                 args,
             }),
-            other => Err(format!("GEVULOT_MODE={other:?}: expected v1, v1-grpc or v2")),
+            other => Err(ShimError::Mode(other.into())),
         }
     }
 }
 
 /// Runs the task(s) of `mode` through `handler`. Ok when every task's result reached the node and
 /// every task succeeded; Err with the reason otherwise (a failed task's result is still sent).
-pub fn run(mode: &Mode, handler: Handler<'_>) -> Result<(), String> {
+pub fn run(mode: &Mode, handler: Handler<'_>) -> Result<(), ShimError> {
     match mode {
         Mode::V1File { workspace, wait_for_mount } => file_v1::run(workspace, *wait_for_mount, handler),
         Mode::V1Grpc { workspace, endpoint } => grpc_v1::run(workspace, endpoint, handler),

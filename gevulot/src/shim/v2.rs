@@ -5,21 +5,23 @@
 
 use std::path::Path;
 
-use super::{Handler, TaskContext};
+use super::{Handler, ShimError, TaskContext};
 
+/// The result data, among the outputs.
 pub const RESULT_FILE: &str = "result.json";
 
-pub fn run(input: &Path, output: &Path, args: &[String], handler: Handler<'_>) -> Result<(), String> {
+/// Runs the task of the VM's input context and writes its result among the outputs.
+pub fn run(input: &Path, output: &Path, args: &[String], handler: Handler<'_>) -> Result<(), ShimError> {
     for dir in [input, output] {
         if !dir.is_dir() {
-            return Err(format!("{} is not a directory (not a Gevulot v2 VM?)", dir.display()));
+            return Err(ShimError::NotV2(dir.to_path_buf()));
         }
     }
     let ctx = TaskContext {
         id: std::env::var("GEVULOT_TASK_ID").unwrap_or_else(|_| "v2".into()),
         args: args.to_vec(),
         files: std::fs::read_dir(input)
-            .map_err(|e| format!("{}: {e}", input.display()))?
+            .map_err(ShimError::io(input))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect(),
         input_dir: input.to_path_buf(),
@@ -27,10 +29,9 @@ pub fn run(input: &Path, output: &Path, args: &[String], handler: Handler<'_>) -
         moved: [super::moved(super::V2_INPUT, input), super::moved(super::V2_OUTPUT, output)].concat(),
     };
     tracing::info!(id = %ctx.id, args = ?ctx.args, files = ?ctx.files, "task");
-    let result = handler(&ctx)?;
+    let result = handler(&ctx).map_err(ShimError::Task)?;
     let path = output.join(RESULT_FILE);
-    witness::file::write_atomic_with(&path, |out| out.write_all(&result.data))
-        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    witness::file::write_atomic_with(&path, |out| out.write_all(&result.data)).map_err(ShimError::io(&path))?;
     println!("{}", String::from_utf8_lossy(&result.data));
     for file in &result.files {
         if !file.starts_with(output) {

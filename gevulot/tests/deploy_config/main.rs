@@ -40,8 +40,9 @@ fn load(name: &str) -> String {
 fn check_prover(spec: &TaskSpec) {
     let args = ProverArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("prover args: {e}"));
     assert_eq!(args.kind, ProofKind::State);
-    check_io(spec, std::slice::from_ref(&args.witness), Some(&args.params), std::slice::from_ref(&args.proof));
-    assert!(args.class.is_some());
+    let params = args.flags.keys.params.clone().expect("the state task names its params");
+    check_io(spec, std::slice::from_ref(&args.witness), Some(&params), std::slice::from_ref(&args.proof));
+    assert!(args.flags.class.is_some());
     assert!(bytes(&spec.resources.memory) >= 8 << 30, "the tiny class peaks at 3.6 GiB; keys double it");
     assert!(seconds(&spec.resources.time) >= 3600);
     assert!(millicores(&spec.resources.cpus, "cpu") >= 2000);
@@ -60,7 +61,7 @@ fn check_verifier(spec: &TaskSpec) {
 fn check_execution_prover(spec: &TaskSpec) {
     let args = ProverArgs::try_parse_from(&spec.args).unwrap_or_else(|e| panic!("prover args: {e}"));
     assert_eq!(args.kind, ProofKind::Execution);
-    assert!(args.class.is_none(), "--class is refused with --kind execution");
+    assert!(args.flags.class.is_none(), "--class is refused with --kind execution");
     check_io(spec, std::slice::from_ref(&args.witness), None, std::slice::from_ref(&args.proof));
     assert!(bytes(&spec.resources.memory) >= 8 << 30, "a 1-transaction block peaked at 4.6 GiB");
     assert!(seconds(&spec.resources.time) >= 3600);
@@ -186,6 +187,8 @@ fn ops_configs_mount_the_workspace_read_only_root_and_carry_the_params() {
         assert_eq!(config.mounts, BTreeMap::from([("%1".to_string(), "/workspace".to_string())]));
         assert_eq!(config.manifest_passthrough.get("readonly_rootfs").map(String::as_str), Some("true"));
         assert_eq!(config.env.get("GEVULOT_MODE").map(String::as_str), Some("v1"));
+        let cpu = config.env.get("REQUIRES_CPU").map(String::as_str).unwrap_or_default();
+        assert!(cpu.starts_with("x86-64-v3"), "{program}: the CPU the image needs is said: {cpu:?}");
         assert!(
             config.files.iter().any(|f| f.starts_with("params/kzg_bn254_") && f.ends_with(".srs")),
             "{:?}",
@@ -197,7 +200,7 @@ fn ops_configs_mount_the_workspace_read_only_root_and_carry_the_params() {
         if program == "prover" {
             args.extend(["--witness", "/workspace/witness.json"].map(String::from));
             let parsed = ProverArgs::try_parse_from(&args).unwrap();
-            assert_eq!(parsed.params, PathBuf::from("/params"));
+            assert_eq!(parsed.flags.keys.params, Some(PathBuf::from("/params")));
         } else {
             args.extend(["--proof", "/workspace/proof.json", "--params", "/workspace/other"].map(String::from));
             let parsed = VerifierArgs::try_parse_from(&args).unwrap();

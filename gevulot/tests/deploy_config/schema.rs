@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct Task {
+pub(crate) struct Task {
     pub kind: String,
     pub version: String,
     #[serde(default)]
@@ -16,7 +16,7 @@ pub struct Task {
 
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -28,14 +28,14 @@ pub struct Metadata {
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct Label {
+pub(crate) struct Label {
     pub key: String,
     pub value: String,
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct TaskSpec {
+pub(crate) struct TaskSpec {
     pub image: String,
     #[serde(default)]
     pub command: Vec<String>,
@@ -56,21 +56,21 @@ pub struct TaskSpec {
 
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Env {
+pub(crate) struct Env {
     pub name: String,
     pub value: String,
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct InputContext {
+pub(crate) struct InputContext {
     pub source: String,
     pub target: String,
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct OutputContext {
+pub(crate) struct OutputContext {
     pub source: String,
     #[serde(rename = "retentionPeriod")]
     pub retention_period: i64,
@@ -79,14 +79,14 @@ pub struct OutputContext {
 /// Numbers or strings with units, as gevulot-rs takes them.
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(untagged)]
-pub enum Unit {
+pub(crate) enum Unit {
     Number(u64),
     String(String),
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Resources {
+pub(crate) struct Resources {
     pub cpus: Unit,
     pub gpus: Unit,
     pub memory: Unit,
@@ -98,7 +98,7 @@ fn split(text: &str) -> (f64, String) {
     (text[..at].parse().unwrap_or_else(|_| panic!("{text}: no number")), text[at..].trim().to_lowercase())
 }
 
-pub fn millicores(unit: &Unit, kind: &str) -> u64 {
+pub(crate) fn millicores(unit: &Unit, kind: &str) -> u64 {
     match unit {
         Unit::Number(n) => n * 1000,
         Unit::String(s) => {
@@ -112,7 +112,7 @@ pub fn millicores(unit: &Unit, kind: &str) -> u64 {
     }
 }
 
-pub fn bytes(unit: &Unit) -> u64 {
+pub(crate) fn bytes(unit: &Unit) -> u64 {
     match unit {
         Unit::Number(n) => n << 20,
         Unit::String(s) => {
@@ -132,7 +132,7 @@ pub fn bytes(unit: &Unit) -> u64 {
     }
 }
 
-pub fn seconds(unit: &Unit) -> u64 {
+pub(crate) fn seconds(unit: &Unit) -> u64 {
     match unit {
         Unit::Number(n) => *n,
         Unit::String(s) => {
@@ -150,7 +150,7 @@ pub fn seconds(unit: &Unit) -> u64 {
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct Workflow {
+pub(crate) struct Workflow {
     pub kind: String,
     pub version: String,
     #[serde(default)]
@@ -160,12 +160,12 @@ pub struct Workflow {
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct WorkflowSpec {
+pub(crate) struct WorkflowSpec {
     pub stages: Vec<Stage>,
 }
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub struct Stage {
+pub(crate) struct Stage {
     pub tasks: Vec<TaskSpec>,
 }

@@ -14,15 +14,15 @@ use serde_json::Value;
 
 use crate::fixture::{data, run, stderr, v1_result, v1_workspace};
 
-pub fn fixture_dir() -> PathBuf {
+pub(crate) fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/execution")
 }
 
-pub fn proof() -> PathBuf {
+pub(crate) fn proof() -> PathBuf {
     fixture_dir().join("proof.json")
 }
 
-pub fn witness() -> PathBuf {
+pub(crate) fn witness() -> PathBuf {
     fixture_dir().join("witness.json")
 }
 
@@ -42,7 +42,7 @@ fn check_fixture_is_current() -> Value {
 }
 
 /// What the verifier's report must say of the fixture's proof.
-pub fn check_report(data: &Value, proof: &Value) {
+pub(crate) fn check_report(data: &Value, proof: &Value) {
     assert_eq!(data["is_success"], true, "{data}");
     let report = &data["report"];
     assert_eq!(report["kind"], "execution", "{data}");
@@ -90,9 +90,12 @@ fn verifier_task_verifies_an_execution_proof_v1_and_v2() {
     altered["public_values"] = flipped.into();
     let altered_path = dir.path().join("altered.json");
     std::fs::write(&altered_path, altered.to_string()).unwrap();
-    let ws = v1_workspace(&dir.path().join("v1-altered"), "verify-altered", &["--proof", "/workspace/altered.json"], &[
-        &altered_path,
-    ]);
+    let ws = v1_workspace(
+        &dir.path().join("v1-altered"),
+        "verify-altered",
+        &["--proof", "/workspace/altered.json"],
+        &[&altered_path],
+    );
     let out = run("verifier", &[("GEVULOT_WORKSPACE", &ws)], "v1", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let data = data(&v1_result(&ws).unwrap());
@@ -118,18 +121,14 @@ fn prover_task_takes_kind_execution_and_refuses_what_does_not_go_with_it() {
     let with = |extra: &[&'static str]| -> Vec<&'static str> { base.iter().chain(extra).copied().collect() };
 
     let err = failed_prover_task(d, "class", &with(&["--class", "micro"]), &[&w]);
-    assert!(err.contains("--class is for --kind state"), "{err}");
+    assert!(err.contains("--class is for state proofs"), "{err}");
     let err = failed_prover_task(d, "memory", &with(&["--segment-memory", "0"]), &[&w]);
     assert!(err.contains("segment memory must be between"), "{err}");
     let err = failed_prover_task(d, "threads", &with(&["--threads", "0"]), &[&w]);
     assert!(err.contains("threads must be at least 1"), "{err}");
-    let err = failed_prover_task(
-        d,
-        "state-threads",
-        &["--witness", "/workspace/witness.json", "--threads", "2"],
-        &[&w],
-    );
-    assert!(err.contains("are for --kind execution"), "{err}");
+    let err =
+        failed_prover_task(d, "state-threads", &["--witness", "/workspace/witness.json", "--threads", "2"], &[&w]);
+    assert!(err.contains("are for execution proofs"), "{err}");
     let err = failed_prover_task(d, "kind", &["--kind", "magic", "--witness", "/workspace/witness.json"], &[&w]);
     assert!(err.contains("unknown proof kind"), "{err}");
 

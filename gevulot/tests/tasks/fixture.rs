@@ -11,12 +11,12 @@ use std::{
 use serde_json::{json, Value};
 use testkit::{anvil::Anvil, blocks};
 use witness::{
-    capture::{capture, CaptureOptions, Progress},
+    capture::{capture, CaptureOptions, Silent},
     file::Format,
     rpc::{RpcClient, RpcConfig},
 };
 
-pub struct Fixture {
+pub(crate) struct Fixture {
     _dir: tempfile::TempDir,
     pub block: u64,
     pub witness: PathBuf,
@@ -29,21 +29,21 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    pub fn proof(&self) -> PathBuf {
+    pub(crate) fn proof(&self) -> PathBuf {
         self.prover_ws.join("proof.json")
     }
 }
 
-pub fn s(path: &Path) -> &str {
+pub(crate) fn s(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
-pub fn params_name() -> String {
+pub(crate) fn params_name() -> String {
     circuit::params::dev_file_name(15)
 }
 
 /// Runs `prover` or `verifier` outside a VM with the given environment and arguments.
-pub fn run(program: &str, env: &[(&str, &Path)], mode: &str, args: &[&str]) -> Output {
+pub(crate) fn run(program: &str, env: &[(&str, &Path)], mode: &str, args: &[&str]) -> Output {
     let exe = match program {
         "prover" => env!("CARGO_BIN_EXE_prover"),
         _ => env!("CARGO_BIN_EXE_verifier"),
@@ -57,7 +57,7 @@ pub fn run(program: &str, env: &[(&str, &Path)], mode: &str, args: &[&str]) -> O
 }
 
 /// A v1 workspace holding `task.json` and the named files.
-pub fn v1_workspace(dir: &Path, id: &str, args: &[&str], files: &[&Path]) -> PathBuf {
+pub(crate) fn v1_workspace(dir: &Path, id: &str, args: &[&str], files: &[&Path]) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let mut names = Vec::new();
     for file in files {
@@ -71,7 +71,7 @@ pub fn v1_workspace(dir: &Path, id: &str, args: &[&str], files: &[&Path]) -> Pat
 }
 
 /// `task_result.json`: Ok(result) or Err(message).
-pub fn v1_result(ws: &Path) -> Result<Value, String> {
+pub(crate) fn v1_result(ws: &Path) -> Result<Value, String> {
     let text = std::fs::read(ws.join("task_result.json")).expect("the shim wrote task_result.json");
     let value: Value = serde_json::from_slice(&text).unwrap();
     match (value.get("Ok"), value.get("Err")) {
@@ -82,12 +82,12 @@ pub fn v1_result(ws: &Path) -> Result<Value, String> {
 }
 
 /// The result's `data` bytes, parsed as JSON.
-pub fn data(result: &Value) -> Value {
+pub(crate) fn data(result: &Value) -> Value {
     let bytes: Vec<u8> = serde_json::from_value(result["data"].clone()).unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -98,7 +98,7 @@ fn make() -> Fixture {
     let made = blocks::small_block(&chain).unwrap();
     let client = RpcClient::new(&anvil.url, RpcConfig::default());
     let opts = CaptureOptions::new(made.empty, 1);
-    let captured = capture(&client, &opts, &Progress::hidden()).unwrap();
+    let captured = capture(&client, &opts, &Silent).unwrap();
     let witness = dir.path().join("witness.json");
     witness::file::write(&witness, &captured.witness, Format::Json).unwrap();
     drop(anvil);
@@ -136,7 +136,7 @@ fn make() -> Fixture {
 
 /// The fixture's witness with its first account's balance changed, written into `dir`: it no
 /// longer checks against the block. Returns its path and the account's address (lower case).
-pub fn witness_that_does_not_check(dir: &Path) -> (PathBuf, String) {
+pub(crate) fn witness_that_does_not_check(dir: &Path) -> (PathBuf, String) {
     let mut witness: Value = serde_json::from_slice(&std::fs::read(&fixture().witness).unwrap()).unwrap();
     let account = &mut witness["block"]["pre_state"][0];
     let address = account["address"].as_str().unwrap().to_lowercase();
@@ -147,7 +147,7 @@ pub fn witness_that_does_not_check(dir: &Path) -> (PathBuf, String) {
     (bad, address)
 }
 
-pub fn fixture() -> &'static Fixture {
+pub(crate) fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(make)
 }

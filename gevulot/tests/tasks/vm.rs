@@ -12,7 +12,7 @@ use crate::{
     fixture::{data, fixture, params_name, run, s, stderr, v1_result, v1_workspace, witness_that_does_not_check},
 };
 
-pub fn image(program: &str) -> Image {
+pub(crate) fn image(program: &str) -> Image {
     let dir = std::env::var_os("VM_IMAGES_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| testkit::workspace_root().join("target/vm-images"))
@@ -24,7 +24,7 @@ pub fn image(program: &str) -> Image {
     image
 }
 
-pub const LIMITS: Limits = Limits { cpus: 2, mem_mib: 4096, timeout_s: 3600, cpu_model: Limits::NODE_CPU_MODEL };
+pub(crate) const LIMITS: Limits = Limits { cpus: 2, mem_mib: 4096, timeout_s: 3600, cpu_model: Limits::NODE_CPU_MODEL };
 
 /// Verifying keys only (what the verifier reads): keys.json and *.vk of each cached shape.
 fn vk_only(keys: &Path, to: &Path) -> PathBuf {

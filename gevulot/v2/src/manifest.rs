@@ -50,7 +50,7 @@ pub fn task(s: &TaskSettings) -> Task {
     Task {
         kind: "Task".into(),
         version: "v0".into(),
-        metadata: metadata(s.name, s.description, s.tags, &s.labels),
+        metadata: metadata(s.name, s.description, s.tags, &[&s.labels[..], &[settings::CPU_LABEL]].concat()),
         spec: spec(s),
         status: None,
     }
@@ -106,6 +106,11 @@ pub fn render(comment: &str, value: &impl serde::Serialize) -> anyhow::Result<St
     let mut value = serde_yaml::to_value(value)?;
     drop_nulls(&mut value);
     let mut text: String = comment.lines().map(|line| format!("# {}\n", line.trim())).collect();
+    text.push_str(&format!(
+        "# The image's binaries are built for {} (label `{}`): a worker's CPU must have them.\n",
+        settings::CPU_LABEL.1,
+        settings::CPU_LABEL.0
+    ));
     text.push_str("# Written by `gevulot-v2 manifests` from gevulot/v2/src/settings.rs: edit those, not this file.\n");
     text.push_str(&serde_yaml::to_string(&value)?);
     Ok(text)

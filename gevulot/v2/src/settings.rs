@@ -11,6 +11,10 @@ pub enum ProofKind {
     Execution,
 }
 
+/// The CPU the images' binaries are built for (the workspace's .cargo/config.toml): every task
+/// says so in a label, and the binaries refuse to start on a CPU without it.
+pub const CPU_LABEL: (&str, &str) = ("cpu", "x86-64-v3");
+
 /// Where a Gevulot v2 worker mounts a task's inputs and collects its outputs.
 pub const INPUT_DIR: &str = "/mnt/gevulot/input";
 pub const OUTPUT_DIR: &str = "/mnt/gevulot/output";

@@ -13,10 +13,12 @@ use serde_json::{json, Value};
 use stateless::StatelessInput;
 
 use super::{
-    at_hash, parse_quantity, proof_and_code_calls, quantity, take_fetched,
+    at_hash, parse_quantity,
+    progress::Rounds,
+    proof_and_code_calls, quantity, take_fetched,
     top_up::{self, Fetched},
     touched::{self, Touched},
-    CaptureError, CaptureOptions, Captured, Progress,
+    CaptureError, CaptureOptions, Captured,
 };
 use crate::{
     error::WitnessError,
@@ -40,7 +42,7 @@ struct ExecutionWitness {
 pub(super) fn capture(
     client: &RpcClient,
     opts: &CaptureOptions,
-    progress: &Progress,
+    progress: &Rounds<'_>,
 ) -> Result<Captured, CaptureError> {
     let started = Instant::now();
     let n = opts.block;
@@ -100,7 +102,7 @@ pub(super) fn capture(
     // The post-state tries: re-execute over all the nodes and keep the tries it leaves.
     input.nodes = bag.nodes().cloned().collect();
     let (_, post) = stateless::execute_block_with_post_state(&input)
-        .map_err(|source| WitnessError::Execution { number: n, source })?;
+        .map_err(|cause| WitnessError::Execution { number: n, cause })?;
     bag.extend(post.nodes);
     let codes: BTreeMap<B256, Bytes> = input.codes.into_iter().map(|c| (keccak256(&c), c)).collect();
     let cut = |sub: &Touched| -> Result<Fetched, CaptureError> {
@@ -127,7 +129,7 @@ pub(super) fn capture(
         },
     );
     top_up::top_up(&mut witness, &mut touched, cut)?;
-    progress.finish("checked");
+    progress.finish();
     Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })
 }
 
@@ -144,7 +146,7 @@ fn complete(
     for _ in 0..MAX_ROUNDS {
         input.nodes = bag.nodes().cloned().collect();
         let missing = stateless::find_missing(input)
-            .map_err(|source| WitnessError::Execution { number: input.header.number, source })?;
+            .map_err(|cause| WitnessError::Execution { number: input.header.number, cause })?;
         if missing.is_empty() {
             return Ok(());
         }

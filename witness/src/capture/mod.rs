@@ -18,7 +18,8 @@ use crate::{
     rpc::{Call, RpcClient, RpcError, RpcStats},
     types::{AccountProof, BlockWitness, RawHeader, WitnessFile},
 };
-pub use progress::Progress;
+pub use ::progress::{Progress, Silent};
+use progress::Rounds;
 use top_up::Fetched;
 use touched::Touched;
 
@@ -26,7 +27,9 @@ use touched::Touched;
 pub const MAX_BLOCKHASH_WINDOW: u64 = 256;
 
 #[derive(Clone, Debug)]
+/// What to capture.
 pub struct CaptureOptions {
+    /// The block number (>= 1).
     pub block: u64,
     /// How many previous headers to include (1 = the parent only; 256 = all BLOCKHASH can read).
     pub blockhash_window: u64,
@@ -42,25 +45,53 @@ impl CaptureOptions {
     }
 }
 
+/// Why a block could not be captured. Each message reads whole.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
+    /// A JSON-RPC exchange failed (after its retries).
     #[error(transparent)]
     Rpc(#[from] RpcError),
-    #[error("the node's answer does not have the expected shape")]
-    Shape(#[from] ShapeError),
-    #[error("the node's data does not check")]
-    Inconsistent(#[from] WitnessError),
+    /// An answer is not of the shape its method promises.
+    #[error("the node's answer does not have the expected shape: {0}")]
+    Shape(ShapeError),
+    /// The node's data does not check against the block hash, or the block does not re-execute
+    /// on it.
+    #[error("the node's data does not check: {0}")]
+    Inconsistent(WitnessError),
+    /// The block asked for cannot be captured (the genesis block).
     #[error("{0}")]
     Request(String),
-    #[error("the node's execution witness is incomplete")]
-    IncompleteWitness(#[from] crate::node_proofs::ProofGap),
+    /// The node's `debug_executionWitness` lacks a node the block needs.
+    #[error("the node's execution witness is incomplete: {0}")]
+    IncompleteWitness(crate::node_proofs::ProofGap),
+}
+
+impl From<ShapeError> for CaptureError {
+    fn from(e: ShapeError) -> Self {
+        CaptureError::Shape(e)
+    }
+}
+
+impl From<WitnessError> for CaptureError {
+    fn from(e: WitnessError) -> Self {
+        CaptureError::Inconsistent(e)
+    }
+}
+
+impl From<crate::node_proofs::ProofGap> for CaptureError {
+    fn from(e: crate::node_proofs::ProofGap) -> Self {
+        CaptureError::IncompleteWitness(e)
+    }
 }
 
 /// A captured, checked witness and what it cost.
 #[derive(Debug)]
 pub struct Captured {
+    /// The witness, checked.
     pub witness: WitnessFile,
+    /// What it cost in calls.
     pub stats: RpcStats,
+    /// How long it took.
     pub seconds: f64,
 }
 
@@ -68,7 +99,9 @@ fn quantity(n: u64) -> String {
     format!("{n:#x}")
 }
 
-pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -> Result<Captured, CaptureError> {
+/// Captures and checks block `opts.block`; each round of calls is told to `progress`.
+pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &dyn Progress) -> Result<Captured, CaptureError> {
+    let progress = &Rounds::new(progress);
     let started = Instant::now();
     let n = opts.block;
     if n == 0 {
@@ -147,7 +180,7 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &Progress) -
         let results = progress.round("proofs the trace left out", calls.len(), |p| client.round(&calls, p))?;
         take_fetched(results.into_iter(), sub)
     })?;
-    progress.finish("checked");
+    progress.finish();
     Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })
 }
 

@@ -25,10 +25,10 @@ pub(super) fn key_for_missing_node(
     witness: &WitnessFile,
     error: &WitnessError,
 ) -> Result<Option<Touched>, CaptureError> {
-    let WitnessError::Execution { source, .. } = error else { return Ok(None) };
-    let (address, in_storage, hash) = match source {
-        StatelessError::AccountTrie { address, source: TrieError::MissingNode(hash) } => (*address, false, *hash),
-        StatelessError::StorageTrie { address, source: TrieError::MissingNode(hash), .. } => (*address, true, *hash),
+    let WitnessError::Execution { cause, .. } = error else { return Ok(None) };
+    let (address, in_storage, hash) = match cause {
+        StatelessError::AccountTrie { address, cause: TrieError::MissingNode(hash) } => (*address, false, *hash),
+        StatelessError::StorageTrie { address, cause: TrieError::MissingNode(hash), .. } => (*address, true, *hash),
         _ => return Ok(None),
     };
     let pre_state = &witness.block.pre_state;

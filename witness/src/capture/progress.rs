@@ -1,37 +1,34 @@
-//! Progress on stderr while capturing (hidden with `-q` or when stderr is not a terminal).
+//! Capture's progress: its rounds of JSON-RPC calls, told to the caller's [`Progress`] as call
+//! counts over every round (the command line draws them as a bar; serve's follower shows none).
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub struct Progress {
-    bar: ProgressBar,
+use progress::{Progress, Step};
+
+/// Counts the calls of every round so far.
+pub(crate) struct Rounds<'a> {
+    progress: &'a dyn Progress,
+    asked: AtomicUsize,
+    answered: AtomicUsize,
 }
 
-impl Progress {
-    pub fn new(visible: bool) -> Self {
-        let target = if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-        let bar = ProgressBar::with_draw_target(Some(0), target);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg:<26} [{bar:30}] {pos}/{len} calls {elapsed}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        Self { bar }
+impl<'a> Rounds<'a> {
+    pub(crate) fn new(progress: &'a dyn Progress) -> Self {
+        Self { progress, asked: AtomicUsize::new(0), answered: AtomicUsize::new(0) }
     }
 
-    pub fn hidden() -> Self {
-        Self::new(false)
+    /// Runs one round of `calls` calls; `run` is handed the count of calls each batch answers.
+    pub(crate) fn round<T>(&self, what: &str, calls: usize, run: impl FnOnce(&(dyn Fn(usize) + Sync)) -> T) -> T {
+        let total = self.asked.fetch_add(calls, Ordering::Relaxed) + calls;
+        self.progress.step(Step::Calls { round: what, done: self.answered.load(Ordering::Relaxed), total });
+        run(&|answered| {
+            let done = self.answered.fetch_add(answered, Ordering::Relaxed) + answered;
+            self.progress.step(Step::Calls { round: what, done, total });
+        })
     }
 
-    /// Runs one round of calls, advancing the bar as batches come back.
-    pub fn round<T>(&self, what: &str, calls: usize, run: impl FnOnce(&(dyn Fn(usize) + Sync)) -> T) -> T {
-        self.bar.set_message(what.to_string());
-        self.bar.set_length(self.bar.length().unwrap_or(0) + calls as u64);
-        let bar = self.bar.clone();
-        run(&move |done| bar.inc(done as u64))
-    }
-
-    pub fn finish(&self, what: &str) {
-        self.bar.set_message(what.to_string());
-        self.bar.finish_and_clear();
+    /// The capture is over.
+    pub(crate) fn finish(&self) {
+        self.progress.finish();
     }
 }

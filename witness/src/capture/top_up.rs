@@ -42,7 +42,7 @@ pub(super) fn top_up(
     for _ in 0..MAX_ROUNDS {
         let input = crate::execution::stateless_input(witness)?;
         let missing = stateless::find_missing(&input)
-            .map_err(|source| WitnessError::Execution { number: witness.block_number, source })?;
+            .map_err(|cause| WitnessError::Execution { number: witness.block_number, cause })?;
         let found = if !missing.is_empty() {
             as_touched(missing)
         } else {

@@ -20,6 +20,7 @@ pub const HISTORY_STORAGE: Address = address!("0000F90827F1C53a10cb7A02335B17532
 /// EIP-7002 withdrawal requests and EIP-7251 consolidation requests contracts (Prague), drained
 /// by system calls after the last transaction.
 pub const WITHDRAWAL_REQUESTS: Address = address!("00000961Ef480Eb55e80D19ad83579A64c007002");
+/// EIP-7251 consolidation requests contract (Prague).
 pub const CONSOLIDATION_REQUESTS: Address = address!("0000BBdDc7CE488642fb579F8B00f3a590007251");
 
 const RING: u64 = 8191;
@@ -93,6 +94,7 @@ fn slot(index: u64) -> B256 {
     B256::from(U256::from(index))
 }
 
+/// How many slots the touched accounts have in all.
 pub fn slot_count(touched: &Touched) -> usize {
     touched.values().map(BTreeSet::len).sum()
 }

@@ -17,14 +17,17 @@ use super::error::RpcError;
 const MAX_RESPONSE_BYTES: u64 = 1 << 30;
 
 #[derive(Clone, Debug)]
+/// How the client talks to the node.
 pub struct RpcConfig {
     /// Calls per JSON-RPC batch (geth accepts 1000 by default; smaller batches spread better).
     pub max_batch: usize,
     /// Batches in flight at once.
     pub concurrency: usize,
+    /// Per-request timeout.
     pub timeout: Duration,
     /// Retries of one batch on transient failures, with exponential backoff from `backoff`.
     pub retries: u32,
+    /// The first retry's wait (doubled at each retry).
     pub backoff: Duration,
 }
 
@@ -48,15 +51,19 @@ impl RpcConfig {
 }
 
 /// What the node said to one call.
-pub type CallResult = Result<Value, RpcError>;
+pub(super) type CallResult = Result<Value, RpcError>;
 
 #[derive(Clone, Debug)]
+/// One JSON-RPC call.
 pub struct Call {
+    /// The method.
     pub method: &'static str,
+    /// Its parameters (a JSON array).
     pub params: Value,
 }
 
 impl Call {
+    /// A call of `method` with `params`.
     pub fn new(method: &'static str, params: Value) -> Self {
         Self { method, params }
     }
@@ -65,11 +72,15 @@ impl Call {
 /// Counters of what a client sent, for progress and benchmarks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RpcStats {
+    /// Calls made.
     pub calls: u64,
+    /// HTTP requests sent (a batch is one).
     pub http_requests: u64,
     /// Requests that had to wait for an earlier one: the latency a capture pays.
     pub sequential_round_trips: u64,
+    /// Requests sent again after a transient failure.
     pub retries: u64,
+    /// Bytes of answers.
     pub bytes_received: u64,
 }
 
@@ -82,6 +93,7 @@ struct Counters {
     bytes_received: AtomicU64,
 }
 
+/// A blocking JSON-RPC client: batches, concurrency with scoped threads, retries.
 pub struct RpcClient {
     url: String,
     agent: ureq::Agent,
@@ -92,6 +104,7 @@ pub struct RpcClient {
 }
 
 impl RpcClient {
+    /// A client of the endpoint `url`.
     pub fn new(url: &str, config: RpcConfig) -> Self {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
@@ -101,10 +114,12 @@ impl RpcClient {
         Self { url: url.to_string(), agent, config, counters: Counters::default(), no_batches: AtomicBool::new(false) }
     }
 
+    /// The endpoint.
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    /// What the client has sent so far.
     pub fn stats(&self) -> RpcStats {
         let c = &self.counters;
         RpcStats {
@@ -116,6 +131,7 @@ impl RpcClient {
         }
     }
 
+    /// One call, retried on transient failures.
     pub fn call(&self, method: &'static str, params: Value) -> Result<Value, RpcError> {
         let mut out = self.round(&[Call::new(method, params)], &|_| {})?;
         Ok(out.pop().expect("one call, one result"))

@@ -3,32 +3,73 @@ use std::time::Duration;
 /// Why a JSON-RPC exchange failed. `is_transient` decides what is retried.
 #[derive(Debug, thiserror::Error)]
 pub enum RpcError {
+    /// The node cannot be reached (connection refused, timeout, DNS).
     #[error("cannot reach {url}: {reason}")]
-    Transport { url: String, reason: String },
+    Transport {
+        /// The endpoint.
+        url: String,
+        /// What the transport said.
+        reason: String,
+    },
 
+    /// The node answered with an HTTP error status.
     #[error("HTTP {status} from the node{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
-    Http { status: u16, body: String, retry_after: Option<Duration> },
+    Http {
+        /// The status.
+        status: u16,
+        /// The start of the body, if any.
+        body: String,
+        /// What a 429's `Retry-After` asks for.
+        retry_after: Option<Duration>,
+    },
 
+    /// The answer is not JSON-RPC (or is cut short).
     #[error("malformed answer from the node: {0}")]
     BadResponse(String),
 
+    /// The node answered a JSON-RPC error.
     #[error("{method} failed: node error {code}: {message}")]
-    Node { method: String, code: i64, message: String },
+    Node {
+        /// The method called.
+        method: String,
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The node's message.
+        message: String,
+    },
 
+    /// The node lacks the `debug` namespace capture needs.
     #[error(
         "{method} is not available on this node ({message}): witness capture needs the debug \
          namespace (geth --http.api eth,debug; anvil has it)"
     )]
-    MissingDebugNamespace { method: String, message: String },
+    MissingDebugNamespace {
+        /// The method called.
+        method: String,
+        /// The node's message.
+        message: String,
+    },
 
+    /// The node no longer has the state of the block asked for (not an archive node).
     #[error(
         "{method} failed: the node no longer has that block's state ({message}): use an archive \
          node, or a block within the node's history window"
     )]
-    MissingHistory { method: String, message: String },
+    MissingHistory {
+        /// The method called.
+        method: String,
+        /// The node's message.
+        message: String,
+    },
 
+    /// A transient failure persisted through every retry.
     #[error("gave up after {attempts} attempts: {last}")]
-    GaveUp { attempts: u32, last: Box<RpcError> },
+    GaveUp {
+        /// How many tries.
+        attempts: u32,
+        /// The last try's error.
+        last: Box<RpcError>,
+    },
 }
 
 impl RpcError {
@@ -45,6 +86,7 @@ impl RpcError {
         }
     }
 
+    /// How long the node asked to wait before the next try (HTTP 429 `Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             RpcError::Http { retry_after, .. } => *retry_after,

@@ -9,11 +9,11 @@ use witness::{
     WitnessFile,
 };
 
-pub fn witness_from_zeth(cache: &ZethCache, number: u64) -> WitnessFile {
+pub(crate) fn witness_from_zeth(cache: &ZethCache, number: u64) -> WitnessFile {
     witness_from_recorded(zeth_recording(cache, number)).expect("the recording makes a witness")
 }
 
-pub fn zeth_recording(cache: &ZethCache, number: u64) -> Recorded<'_> {
+pub(crate) fn zeth_recording(cache: &ZethCache, number: u64) -> Recorded<'_> {
     Recorded {
         chain_id: cache.chain_id,
         number,

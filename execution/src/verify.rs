@@ -1,0 +1,123 @@
+//! The execution proof's verifier, cheapest check first: the image the file names is the pinned
+//! one, the committed key is for that image, the STARK verifies under it, the proven public values
+//! are the file's and name the file's block; with a witness, that it is the witness's block.
+
+use alloy_primitives::B256;
+use serde::Serialize;
+use stateless::BlockCommitment;
+use witness::WitnessFile;
+
+use crate::{
+    error::BlockId,
+    image::{image_id_hex, IMAGE_ID, VERIFYING_KEY},
+    proof_file::ExecutionProofFile,
+    prover::{checked_input, commitment_of},
+    zkvm, ExecutionError, ZKVM,
+};
+
+/// What a verified execution proof establishes: the proven block commitment, and the guest and
+/// zkVM as this verifier knows them (not as the file says).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExecutionVerified {
+    /// The guest image the proof is of: the one this verifier pins.
+    pub image_id: String,
+    /// The zkVM and what the proof is, as this verifier knows it.
+    pub zkvm: String,
+    /// The proven block's parent.
+    pub parent_hash: B256,
+    /// The state the block starts from.
+    pub parent_state_root: B256,
+    /// The state the block's transactions reach (the header's stateRoot).
+    pub state_root: B256,
+    /// The fork whose rules applied.
+    pub fork: String,
+    /// anvil's rule for cleared slots applied (not Ethereum's).
+    pub zero_slot_leaves: bool,
+    /// The block's transaction count.
+    pub transactions: u32,
+    /// The block's gas used.
+    pub gas_used: u64,
+    /// The whole proven commitment.
+    #[serde(skip)]
+    pub commitment: BlockCommitment,
+    /// A witness was given and the proof is of exactly its block.
+    #[serde(skip)]
+    pub witness_matched: bool,
+}
+
+impl ExecutionVerified {
+    fn new(commitment: BlockCommitment, witness_matched: bool) -> Self {
+        let c = &commitment;
+        Self {
+            image_id: IMAGE_ID.into(),
+            zkvm: ZKVM.into(),
+            parent_hash: c.parent_hash,
+            parent_state_root: c.parent_state_root,
+            state_root: c.state_root,
+            fork: c.fork.name().into(),
+            zero_slot_leaves: c.zero_slot_leaves,
+            transactions: c.transactions,
+            gas_used: c.gas_used,
+            commitment,
+            witness_matched,
+        }
+    }
+
+    /// The verifier's one line for a valid execution proof.
+    pub fn describe(&self) -> String {
+        let c = &self.commitment;
+        format!(
+            "valid: block {} ({}) on chain {}: its {} transaction(s) re-execute under {} rules from parent stateRoot {} \
+             to stateRoot {} ({} gas), proven by guest image {}{}{}",
+            c.number,
+            c.hash,
+            c.chain_id,
+            c.transactions,
+            c.fork.name(),
+            c.parent_state_root,
+            c.state_root,
+            c.gas_used,
+            self.image_id,
+            if c.zero_slot_leaves { "; with anvil's rule for cleared slots (not Ethereum's)" } else { "" },
+            if self.witness_matched { "; exactly the witness's block" } else { "" },
+        )
+    }
+}
+
+/// Verifies an execution proof file (the `ProofSystem::verify` of the execution proof).
+pub fn verify(file: &ExecutionProofFile, witness: Option<&WitnessFile>) -> Result<ExecutionVerified, ExecutionError> {
+    if file.image_id != IMAGE_ID {
+        return Err(ExecutionError::OtherImage { found: file.image_id.clone() });
+    }
+    let pinned = image_id_hex(&zkvm::image_id_of_vk(VERIFYING_KEY)?);
+    if pinned != IMAGE_ID {
+        return Err(ExecutionError::KeyForOtherImage { found: pinned });
+    }
+    let proven = zkvm::verify(VERIFYING_KEY, &file.proof)?;
+    if proven != file.public_values.as_ref() {
+        return Err(ExecutionError::PublicValuesDiffer);
+    }
+    let commitment = commitment_of(&proven)?;
+    if commitment != file.commitment {
+        return Err(ExecutionError::CommitmentDiffers);
+    }
+    let head = &file.head;
+    let named = BlockId { number: head.block_number, hash: head.block_hash, chain_id: head.chain_id };
+    if BlockId::from(&commitment) != named {
+        return Err(ExecutionError::OtherBlock { proven: BlockId::from(&commitment), named });
+    }
+    let witness_matched = match witness {
+        None => false,
+        Some(w) => {
+            let (_, native) = checked_input(w)?;
+            if native != commitment {
+                return Err(ExecutionError::NotTheWitness {
+                    proven: BlockId::from(&commitment),
+                    witness: BlockId::from(&native),
+                });
+            }
+            true
+        }
+    };
+    Ok(ExecutionVerified::new(commitment, witness_matched))
+}

@@ -2,8 +2,10 @@
 //! micro class at k = 15) of a real anvil block: the proof file verifies, with its witness; keys
 //! are cached, and a damaged cached key is regenerated rather than trusted; every kind of
 //! tampering with the file is refused by the kind's own verifier, naming the chunk and circuit.
-//! One chunk is proven (the block without transactions: one account); the command line's state
-//! proof is cli/tests/prove_verify.rs.
+//! One chunk is proven: a Shanghai block without transactions reads one account, the fee
+//! recipient (from Cancun on, the beacon-roots system call adds its contract and the system
+//! address: three chunks, three times the proving). The command line's state proof is
+//! cli/tests/prove_verify.rs.
 
 use circuit::{
     keys::{KeyCache, KeySource},
@@ -33,7 +35,7 @@ fn flip(hex: &Value, at: usize) -> Value {
 
 #[test]
 fn a_state_proof_verifies_its_keys_are_cached_and_every_tampering_is_refused() {
-    let anvil = Anvil::start(Some("cancun")).unwrap();
+    let anvil = Anvil::start(Some("shanghai")).unwrap();
     let chain = blocks::Chain::new(&anvil).unwrap();
     let made = blocks::small_block(&chain).unwrap();
     let (empty, small) = (captured(&anvil, made.empty), captured(&anvil, made.number));
@@ -45,6 +47,8 @@ fn a_state_proof_verifies_its_keys_are_cached_and_every_tampering_is_refused() {
     let keys = dir.path().join("keys");
     let config =
         StateConfig { params: params_file.clone(), keys_dir: Some(keys.clone()), class: Some(ClassName::Micro) };
+    let read: std::collections::BTreeSet<_> = empty.block.pre_state.iter().map(|a| a.address).collect();
+    assert_eq!(read.len(), 1, "the empty Shanghai block reads the fee recipient only: {read:?}");
     let file = StateProof::prove(&config, &empty, &Silent).unwrap();
     assert_eq!((file.chunks.len(), file.insecure_dev_params), (1, true));
     assert_eq!(file.timings.keys_source, Some(KeySource::Generated));
@@ -53,7 +57,7 @@ fn a_state_proof_verifies_its_keys_are_cached_and_every_tampering_is_refused() {
     let verify_config = StateVerifyConfig { params: Some(params_file.clone()), keys_dir: Some(keys.clone()) };
     let verified = StateProof::verify(&verify_config, &file, Some(&empty)).unwrap();
     assert!(StateProof::witness_matched(&verified) && StateProof::insecure(&verified));
-    assert_eq!((verified.chunks, verified.accounts.len()), (1, 1));
+    assert_eq!((verified.chunks, &verified.accounts), (1, &read));
     let line = StateProof::describe(&verified);
     assert!(line.contains("exactly the witness's pre-state") && line.contains("INSECURE"), "{line}");
 

@@ -5,6 +5,7 @@ mod params_cmd;
 mod progress_bar;
 mod prove_cmds;
 mod serve_cmd;
+mod split_cmds;
 mod verify_cmd;
 mod witness_cmds;
 
@@ -38,6 +39,14 @@ enum Command {
     /// Prove a witness file: its execution (zkVM) or its header chain and pre-state (KZG).
     #[command(name = "offline_prover")]
     OfflineProver(prove_cmds::OfflineArgs),
+    /// Prove one segment of a block's execution proof alone (split proving: each segment on any
+    /// machine, then `aggregate`).
+    #[command(name = "prove_segment")]
+    ProveSegment(split_cmds::SegmentArgs),
+    /// Aggregate a block's segment proofs, in any order and from any machines, into its
+    /// execution proof (or, with --leaf, one leaf of the aggregation).
+    #[command(name = "aggregate")]
+    Aggregate(split_cmds::AggregateArgs),
     /// Capture a block's witness over JSON-RPC and prove it.
     #[command(name = "legacy_prover")]
     LegacyProver(prove_cmds::LegacyArgs),
@@ -53,7 +62,7 @@ enum Command {
     /// Follow a chain: capture and prove every block, verify every proof, keep them in a
     /// database behind an HTTP API, an explorer page and Prometheus metrics.
     #[command(name = "serve")]
-    Serve(serve_cmd::ServeArgs),
+    Serve(Box<serve_cmd::ServeArgs>),
     /// Prove jobs from a shared database (the Postgres that a `serve` writes to).
     #[command(name = "worker")]
     Worker(serve_cmd::WorkerArgs),
@@ -111,9 +120,11 @@ fn main() -> ExitCode {
         Command::WitnessInspect(args) => witness_cmds::inspect(args),
         Command::OfflineProver(args) => prove_cmds::offline(args, cli.quiet),
         Command::LegacyProver(args) => prove_cmds::legacy(args, cli.quiet),
+        Command::ProveSegment(args) => split_cmds::prove_segment(args, cli.quiet),
+        Command::Aggregate(args) => split_cmds::aggregate(args, cli.quiet),
         Command::Params(args) => params_cmd::run(args),
         Command::ExecutionImage(args) => execution_cmd::run(args),
-        Command::Serve(args) => serve_cmd::serve(args),
+        Command::Serve(args) => serve_cmd::serve(*args),
         Command::Worker(args) => serve_cmd::worker(args),
         Command::Verifier(args) => match verify_cmd::verify(args) {
             Ok(true) => Ok(()),

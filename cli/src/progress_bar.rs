@@ -41,6 +41,10 @@ impl Progress for Bar {
                 self.bar.set_length(count as u64);
                 self.bar.set_position(index as u64);
             }
+            Step::Leaf { index, count } => {
+                self.bar.set_length(count as u64);
+                self.bar.set_position(index as u64);
+            }
             Step::Phase(_) | Step::Aggregating { .. } => {}
         }
         // The log says each step but capture's call counts (they only move the bar).

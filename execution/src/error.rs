@@ -64,6 +64,10 @@ pub enum ExecutionError {
         /// The size asked for.
         asked: usize,
     },
+    /// A piece of a split proof was not made, or the pieces were not aggregated (it names the
+    /// piece).
+    #[error("{0}")]
+    Segment(#[from] crate::split::SegmentError),
     /// A prover setting is out of its range.
     #[error("{0}")]
     Setting(#[from] crate::settings::SettingError),

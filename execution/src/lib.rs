@@ -5,7 +5,8 @@
 //! through the `ProofSystem` seam.
 //!
 //! The guest (execution/guest) runs in OpenVM 2.0.2; its ELF and verifying key are committed and
-//! its image id pinned (`image`). Only `zkvm` knows OpenVM.
+//! its image id pinned (`image`). Only `zkvm` knows OpenVM. `split` makes the same proof in
+//! pieces (segments proven apart, then aggregated), for many machines at once.
 
 mod error;
 mod execution_proof;
@@ -15,6 +16,7 @@ mod proof_file;
 mod prover;
 mod segment_progress;
 mod settings;
+pub mod split;
 mod verify;
 pub mod zkvm;
 

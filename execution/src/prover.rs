@@ -14,14 +14,16 @@ use crate::{
     input,
     proof_file::{ExecutionProofFile, ExecutionTimings},
     settings::ProverSettings,
+    split::SegmentPlan,
     zkvm::{self, Program, Zkvm},
     ExecutionError,
 };
 
 /// The zkVM with the pinned guest loaded.
 pub struct ExecutionProver {
-    zkvm: Zkvm,
-    program: Program,
+    pub(crate) zkvm: Zkvm,
+    pub(crate) program: Program,
+    pub(crate) settings: ProverSettings,
 }
 
 /// What running the guest in the zkVM executor established (no proof).
@@ -33,6 +35,8 @@ pub struct ExecuteReport {
     pub instructions: u64,
     /// The segments a proof would have.
     pub segments: usize,
+    /// Where each segment starts and ends, as `prove_segment` and `aggregate` follow it.
+    pub plan: SegmentPlan,
     /// The pinned guest image.
     pub image_id: String,
     /// The native check.
@@ -52,7 +56,7 @@ impl ExecutionProver {
     pub fn with_elf(settings: &ProverSettings, elf: &[u8]) -> Result<Self, ExecutionError> {
         let zkvm = Zkvm::new(settings)?;
         let program = zkvm.load(elf)?;
-        Ok(Self { zkvm, program })
+        Ok(Self { zkvm, program, settings: settings.clone() })
     }
 
     /// Runs the guest on `input` in the executor; with `metered`, also counts instructions and
@@ -92,7 +96,7 @@ impl ExecutionProver {
     }
 }
 
-fn secs(t: Instant) -> f64 {
+pub(crate) fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
@@ -124,12 +128,15 @@ fn execute_checked(
     let (input, native) = checked_input(w)?;
     let check_seconds = secs(t);
     let t = Instant::now();
-    let (commitment, run) = prover.execute(&input, true)?;
+    let (public_values, segments) = prover.zkvm.plan(&prover.program, &input::encode(&input))?;
+    let commitment = commitment_of(&public_values)?;
     same_commitment(&native, &commitment)?;
+    let plan = SegmentPlan::new(w.block_hash, IMAGE_ID, &prover.settings, segments);
     let report = ExecuteReport {
         commitment,
-        instructions: run.instructions,
-        segments: run.segments,
+        instructions: plan.instructions,
+        segments: plan.count(),
+        plan,
         image_id: IMAGE_ID.into(),
         check_seconds,
         execute_seconds: secs(t),
@@ -204,7 +211,7 @@ pub(crate) fn checked_input(w: &WitnessFile) -> Result<(StatelessInput, BlockCom
     Ok((checked.input, checked.commitment))
 }
 
-fn same_commitment(native: &BlockCommitment, guest: &BlockCommitment) -> Result<(), ExecutionError> {
+pub(crate) fn same_commitment(native: &BlockCommitment, guest: &BlockCommitment) -> Result<(), ExecutionError> {
     if native != guest {
         return Err(ExecutionError::CommitmentMismatch { guest: Box::new(*guest), native: Box::new(*native) });
     }

@@ -36,9 +36,17 @@ pub struct ProverArgs {
     /// `execution` (a zkVM proof that every transaction re-executes to the header's stateRoot).
     #[arg(long, default_value = "state")]
     pub kind: ProofKind,
-    /// Proof file to write.
+    /// Proof file to write (with --segment: the segment's piece file).
     #[arg(long, default_value = "proof.json")]
     pub proof: PathBuf,
+    /// Execution proofs in pieces (a split workflow's first stage): prove only this segment,
+    /// from 0, and write its piece file.
+    #[arg(long, conflicts_with = "aggregate")]
+    pub segment: Option<usize>,
+    /// Execution proofs in pieces (the workflow's last stage): the segment piece files (inputs)
+    /// to aggregate into the proof.
+    #[arg(long, num_args = 1..)]
+    pub aggregate: Vec<PathBuf>,
     /// As `prover_cmd offline_prover`'s; the params default to the image's /params, the key
     /// cache to its /keys when it has one.
     #[command(flatten)]
@@ -88,6 +96,12 @@ pub enum TaskError {
     /// The proof cannot be written to the output directory.
     #[error("{0}")]
     WriteProof(#[from] EnvelopeError),
+    /// A piece of a split proof was not made, or the pieces were not aggregated.
+    #[error("{0}")]
+    Split(#[from] execution::ExecutionError),
+    /// `--segment` or `--aggregate` with a state proof.
+    #[error("--segment and --aggregate are for execution proofs")]
+    SplitOfState,
     /// A file the task names is not among the inputs the node delivered.
     #[error("the task's {what} file {} was not delivered", path.display())]
     NotDelivered {
@@ -130,12 +144,60 @@ pub fn prove(ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
     let config = flags.config(args.kind, keys)?;
     let witness = ctx.input(&args.witness);
     let proof_path = ctx.output(&args.proof);
+    if args.segment.is_some() || !args.aggregate.is_empty() {
+        let prover::ProveConfig::Execution(settings) = config else { return Err(TaskError::SplitOfState) };
+        return prove_piece(ctx, &settings, &witness, args.segment, &args.aggregate, &proof_path);
+    }
     let proof = prover::prove_file(&config, &witness, &progress::Silent)?;
     proof.write(&proof_path)?;
     let mut data = proof.summary();
     data["proof_file"] = json!(ctx.said(&proof_path));
     tracing::info!(%data, "proved");
     Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![proof_path] })
+}
+
+/// A split workflow's task: one segment's piece, or the aggregation of the pieces (inputs) into
+/// the proof file.
+fn prove_piece(
+    ctx: &TaskContext,
+    settings: &execution::ProverSettings,
+    witness: &std::path::Path,
+    segment: Option<usize>,
+    pieces: &[PathBuf],
+    out: &std::path::Path,
+) -> Result<TaskOutput, TaskError> {
+    use execution::split::{SegmentProofFile, SplitRun};
+    let w = witness::file::read(witness).map_err(|e| {
+        execution::ExecutionError::Segment(execution::split::SegmentError::File {
+            file: ctx.said(witness).display().to_string(),
+            cause: e.to_string(),
+        })
+    })?;
+    let run = SplitRun::new(settings, &w, None)?;
+    let data = match segment {
+        Some(index) => {
+            let piece = run.prove_segment(index, &progress::Silent)?;
+            piece.write(out).map_err(execution::ExecutionError::Segment)?;
+            json!({ "segment": index, "segments": run.plan.count(), "seconds": piece.timings.prove, "piece_file": ctx.said(out) })
+        }
+        None => {
+            let mut files = Vec::with_capacity(pieces.len());
+            for piece in pieces {
+                let path = ctx.input(piece);
+                if !path.is_file() {
+                    return Err(TaskError::NotDelivered { what: "segment", path: ctx.said(&path) });
+                }
+                files.push(SegmentProofFile::read(&path).map_err(execution::ExecutionError::Segment)?);
+            }
+            let proof = prover::ProofFile::Execution(run.aggregate(files, &progress::Silent)?);
+            proof.write(out)?;
+            let mut data = proof.summary();
+            data["proof_file"] = json!(ctx.said(out));
+            data
+        }
+    };
+    tracing::info!(%data, "proved");
+    Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![out.to_path_buf()] })
 }
 
 /// A proof that does not verify is a completed task whose answer is `is_success: false`; bad

@@ -36,6 +36,14 @@ pub enum Step<'a> {
         /// How many segments the run has.
         count: usize,
     },
+    /// A split proof's leaf `index` (from 0) of `count`: one STARK over a group of consecutive
+    /// segment proofs, the aggregation's first layer.
+    Leaf {
+        /// The leaf, from 0.
+        index: usize,
+        /// How many leaves the run has.
+        count: usize,
+    },
     /// The segment proofs are being aggregated into one proof.
     Aggregating {
         /// How many segment proofs go in.
@@ -53,6 +61,7 @@ impl fmt::Display for Step<'_> {
                 write!(f, "chunk {}/{count}: {circuit}", index + 1)
             }
             Step::Segment { index, count } => write!(f, "proving segment {} of {count}, then aggregating", index + 1),
+            Step::Leaf { index, count } => write!(f, "aggregating leaf {} of {count}", index + 1),
             Step::Aggregating { segments } => write!(f, "aggregating {segments} segment proof(s)"),
         }
     }
@@ -95,6 +104,7 @@ mod tests {
             "proving segment 1 of 1, then aggregating",
             "prove_verify_execution looks for this line"
         );
+        assert_eq!(Step::Leaf { index: 1, count: 8 }.to_string(), "aggregating leaf 2 of 8");
         assert_eq!(
             Step::Calls { round: "pre-state proofs", done: 3, total: 9 }.to_string(),
             "pre-state proofs: 3/9 calls"

@@ -21,6 +21,8 @@ use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyi
 
 use crate::{settings::ProverSettings, ExecutionError};
 
+pub mod segments;
+
 /// Bytes of public values: the block commitment (224 bytes) and zeros up to the next power of two,
 /// which OpenVM requires.
 pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN.next_power_of_two();

@@ -11,11 +11,19 @@ use prover::{FlagError, ProveConfig, ProveFlags};
 use serve::{FollowConfig, GevulotConfig, Order, StateTaskParams, WorkerConfig};
 use verifier::VerifyOptions;
 
+use crate::{
+    serve_admin::AdminCommand,
+    serve_settings::{HealthArgs, LimitArgs, RetentionArgs},
+};
+
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct ServeArgs {
+    #[command(subcommand)]
+    admin: Option<AdminCommand>,
     /// JSON-RPC endpoint of the node to follow (eth and debug namespaces, as witness_capture).
-    #[arg(short, long)]
-    rpc: String,
+    #[arg(short, long, required = true)]
+    rpc: Option<String>,
     #[command(flatten)]
     db: DbArgs,
     /// The first block to capture when the database is empty [default: the node's head].
@@ -35,10 +43,25 @@ pub(crate) struct ServeArgs {
     /// eth_getProof per account.
     #[arg(long)]
     execution_witness: bool,
+    /// Follow the node even when it serves another chain than the one this database follows
+    /// (another chain id or genesis: a devnet restarted); the stored blocks are kept, orphaned.
+    #[arg(long)]
+    follow_new_chain: bool,
+    /// Execution proofs: prove each block in pieces, its segments and the leaves of their
+    /// aggregation each a job of its own, so that many workers (on many machines, with Postgres)
+    /// prove one block at once; the block's own job then aggregates them (docs/split-proving.md).
+    #[arg(long)]
+    split: bool,
     #[command(flatten)]
     work: WorkArgs,
     #[command(flatten)]
     gevulot: GevulotArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    health: HealthArgs,
+    #[command(flatten)]
+    retention: RetentionArgs,
 }
 
 #[derive(Args)]
@@ -74,7 +97,7 @@ pub(crate) struct WorkerArgs {
 }
 
 #[derive(Args)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// The database: a postgres:// URL, or an SQLite file [default: serve.sqlite in the data
     /// directory].
     #[arg(long)]
@@ -106,7 +129,7 @@ struct WorkArgs {
     lease_secs: u64,
 }
 
-fn data_dir(args: &DbArgs) -> anyhow::Result<PathBuf> {
+pub(crate) fn data_dir(args: &DbArgs) -> anyhow::Result<PathBuf> {
     let dir = match &args.data_dir {
         Some(dir) => dir.clone(),
         None => std::env::var_os("XDG_DATA_HOME")
@@ -119,7 +142,7 @@ fn data_dir(args: &DbArgs) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-fn db_url(args: &DbArgs, data: &std::path::Path) -> String {
+pub(crate) fn db_url(args: &DbArgs, data: &std::path::Path) -> String {
     args.db.clone().unwrap_or_else(|| data.join("serve.sqlite").display().to_string())
 }
 
@@ -248,7 +271,12 @@ fn state_task_args(args: &ServeArgs) -> anyhow::Result<(String, ClassName)> {
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(admin) = args.admin {
+        return crate::serve_admin::run(admin);
+    }
     // Checked before the data directory and any params are made.
+    let retention = args.retention.retention()?;
+    anyhow::ensure!(!args.split || args.work.kind == ProofKind::Execution, "--split is for execution proofs");
     let state_task = if args.gevulot.gevulot_dry_run && args.work.kind == ProofKind::State {
         Some(state_task_args(&args)?)
     } else {
@@ -263,18 +291,23 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         db: db_url(&args.db, &data),
         listen: args.listen,
         follow: FollowConfig {
-            rpc_url: args.rpc,
+            rpc_url: args.rpc.context("--rpc")?,
             from: args.from,
             every: args.every,
             kind: prove.kind(),
             poll: Duration::from_millis(args.poll_ms.max(50)),
             max_reorg_depth: 64,
             execution_witness: args.execution_witness,
+            follow_new_chain: args.follow_new_chain,
+            split: args.split,
         },
         workers,
         gevulot,
         verify,
         insecure_dev_params,
+        http: args.limits.limits(),
+        health: args.health.limits(),
+        retention,
     };
     run_until_stopped(serve::serve(config, shutdown_signal()))
 }

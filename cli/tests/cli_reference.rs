@@ -12,7 +12,7 @@ fn help(args: &[&str]) -> String {
 
 /// The subcommands `prover_cmd --help` lists, in its order.
 fn subcommands(top: &str) -> Vec<String> {
-    let commands = top.split("Commands:").nth(1).expect("a Commands: section");
+    let Some(commands) = top.split("Commands:").nth(1) else { return Vec::new() };
     commands
         .lines()
         .skip(1)
@@ -35,7 +35,12 @@ fn page() -> String {
     };
     section("prover_cmd", &top);
     for name in subcommands(&top) {
-        section(&format!("prover_cmd {name}"), &help(&[&name]));
+        let text = help(&[&name]);
+        section(&format!("prover_cmd {name}"), &text);
+        // One level down (`serve retry`, `serve skip`).
+        for inner in subcommands(&text) {
+            section(&format!("prover_cmd {name} {inner}"), &help(&[&name, &inner]));
+        }
     }
     page
 }
@@ -45,6 +50,7 @@ fn docs_cli_md_is_what_help_prints() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/cli.md");
     let expected = page();
     assert!(expected.contains("## `prover_cmd offline_prover`") && expected.contains("## `prover_cmd worker`"));
+    assert!(expected.contains("## `prover_cmd serve retry`"));
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &expected).unwrap();
         return;

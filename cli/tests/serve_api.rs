@@ -71,6 +71,121 @@ fn fuzz_the_verify_upload(serve: &Serve, proof: &[u8], n: u64) {
     }
 }
 
+/// Sends `request` on a fresh connection and reads until the server answers or closes; returns
+/// the answer (empty when closed without one) and how long that took.
+fn raw(serve: &Serve, request: &[u8], pause_after: Option<Duration>) -> (String, Duration) {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let mut stream = std::net::TcpStream::connect(serve.address()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request).unwrap();
+    if let Some(pause) = pause_after {
+        std::thread::sleep(pause);
+    }
+    // Until the end of the connection or of one whole answer, whichever comes first.
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !is_whole_answer(&answer) {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+        }
+    }
+    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+}
+
+/// Whether `bytes` hold an HTTP answer's head and as much body as its Content-Length says.
+fn is_whole_answer(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    let length = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
+    });
+    length.is_some_and(|length| body.len() >= length)
+}
+
+/// The bounds this server was started with (header and body timeouts of 2 s, 2 uploads at once,
+/// 32 connections): each holds, and every refusal is JSON.
+fn bounds_hold(serve: &Serve) {
+    // A declared Content-Length over the limit: 413 at once, before any of the body is read.
+    let huge = b"POST /verify HTTP/1.1\r\nhost: x\r\ncontent-length: 1073741824\r\n\r\n";
+    let (answer, took) = raw(serve, huge, None);
+    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("\"error\""), "{answer}");
+    assert!(took < Duration::from_secs(2), "refused before reading: {took:?}");
+    // Headers never finished: the connection is closed after the header timeout.
+    let (answer, took) = raw(serve, b"GET /healthz HTTP/1.1\r\nhost: x\r\n", None);
+    assert!(
+        !answer.contains("200 OK") && took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "{took:?}: {answer}"
+    );
+    // A body never finished: 408 with a JSON error after the body timeout.
+    let half = b"POST /verify HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{\"format\"";
+    let (answer, took) = raw(serve, half, None);
+    assert!(answer.starts_with("HTTP/1.1 408") && answer.contains("not sent within 2 s"), "{took:?}: {answer}");
+    // Two uploads held open take both upload slots: a third is 503 with Retry-After, at once.
+    let slow = |_| {
+        std::thread::spawn({
+            let address = serve.address().to_string();
+            move || {
+                use std::io::Write;
+                let mut s = std::net::TcpStream::connect(address).unwrap();
+                s.write_all(b"POST /verify HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\n{").unwrap();
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+        })
+    };
+    let holders: Vec<_> = (0..2).map(slow).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, err) = serve.post("/verify", b"{}");
+    assert_eq!(code, 503, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("too many uploads"), "{err}");
+    holders.into_iter().for_each(|h| h.join().unwrap());
+    // 32 connections held open (headers unfinished): the 33rd waits for a slot, which the header
+    // timeout frees, and is then answered.
+    let held: Vec<_> = (0..32)
+        .map(|_| {
+            use std::io::Write;
+            let mut s = std::net::TcpStream::connect(serve.address()).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // A fresh connection of its own (a client's pooled one could already hold a slot).
+    let (answer, took) = raw(serve, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", None);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(took >= Duration::from_millis(1000), "answered at once past the cap: {took:?}");
+    drop(held);
+}
+
+/// A short load: 8 readers for about two seconds, every answer right; the figures are printed
+/// (the long load, with its p99 and RSS, is scripts/bench-serve.sh).
+fn load_smoke(serve: &Serve) {
+    let started = std::time::Instant::now();
+    let readers: Vec<_> = (0..8)
+        .map(|i| {
+            let url = serve.url.clone();
+            std::thread::spawn(move || {
+                let mut times = Vec::new();
+                while started.elapsed() < Duration::from_secs(2) {
+                    let path = if i % 2 == 0 { "/blocks?limit=50" } else { "/healthz" };
+                    let t = std::time::Instant::now();
+                    let code = ureq::get(format!("{url}{path}")).call().map(|r| r.status().as_u16()).unwrap_or(0);
+                    assert_eq!(code, 200, "{path}");
+                    times.push(t.elapsed());
+                }
+                times
+            })
+        })
+        .collect();
+    let mut times: Vec<Duration> = readers.into_iter().flat_map(|r| r.join().unwrap()).collect();
+    times.sort();
+    let p99 = times[times.len() * 99 / 100];
+    println!("load smoke: {} requests in 2 s by 8 readers, p99 {p99:?}", times.len());
+    assert!(times.len() > 100, "{} requests", times.len());
+}
+
 fn fixture_proof() -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../gevulot/tests/fixtures/execution/proof.json")).unwrap()
 }
@@ -85,7 +200,11 @@ fn the_api_answers_bad_input_with_4xx_json_and_verifies_uploads() {
         anvil.rpc("evm_mine", serde_json::json!([])).unwrap();
     }
     // From block 2: anvil's proofs against its genesis state do not check (capture_anvil.rs).
-    let serve = Serve::start(&["-r", &anvil.url, "--from", "2", "--workers", "0", "--poll-ms", "200"], dir.path());
+    let bounds =
+        ["--header-timeout-secs", "2", "--body-timeout-secs", "2", "--max-uploads", "2", "--max-connections", "32"];
+    let mut args = vec!["-r", &anvil.url, "--from", "2", "--workers", "0", "--poll-ms", "200"];
+    args.extend(bounds);
+    let serve = Serve::start(&args, dir.path());
 
     // The follower captures what is there; with no worker the jobs wait, visibly.
     let blocks = serve.wait_for("blocks 2..=4 captured", Duration::from_secs(60), |b| canonical(b).len() >= 3);
@@ -94,7 +213,7 @@ fn the_api_answers_bad_input_with_4xx_json_and_verifies_uploads() {
     assert!(serve.metric("prover_blocks_captured_total").unwrap() >= 3.0);
     let (code, health) = serve.get("/healthz");
     assert_eq!((code, health["ok"].as_bool()), (200, Some(true)), "{health}");
-    assert!(health["node"]["node_head"].as_u64().unwrap() >= 4);
+    assert!(health["follower"]["node_head"].as_u64().unwrap() >= 4);
 
     // A block, its witness, no proof yet.
     let (code, one) = serve.get("/blocks/2");
@@ -117,12 +236,30 @@ fn the_api_answers_bad_input_with_4xx_json_and_verifies_uploads() {
         ("/blocks?limit=0", 400),
         ("/blocks?limit=100000", 400),
         ("/blocks?from=xyz", 400),
+        // Past what the database holds (i64), signed, or not plain digits: refused with the range.
+        ("/blocks?from=18446744073709551615", 400),
+        ("/blocks?from=9223372036854775808", 400),
+        ("/blocks?from=-1", 400),
+        ("/blocks?limit=+3", 400),
+        ("/blocks/+5", 400),
+        ("/blocks/18446744073709551615/witness", 400),
         ("/no/such/thing", 404),
     ] {
         let (code, err) = serve.get(path);
         assert_eq!(code, want, "{path}: {err}");
         assert!(err["error"].is_string(), "{path}: {err}");
     }
+    let (_, err) = serve.get("/blocks?from=18446744073709551615");
+    assert!(err["error"].as_str().unwrap().contains("0 to 9223372036854775807"), "{err}");
+    // A wrong method on a path that exists: 405, with a JSON body like every other error.
+    for (method, path) in [("DELETE", "/blocks"), ("GET", "/verify"), ("PUT", "/healthz"), ("PATCH", "/blocks/2/proof")]
+    {
+        let (code, err) = serve.request(method, path);
+        assert_eq!(code, 405, "{method} {path}: {err}");
+        assert!(err["error"].as_str().unwrap().contains("method not allowed"), "{method} {path}: {err}");
+    }
+    bounds_hold(&serve);
+    load_smoke(&serve);
 
     // /verify: a real execution proof verifies; the same with a flipped proof byte does not
     // (200, the report says why); garbage and oversized uploads are 4xx.

@@ -30,6 +30,9 @@ fn serve_args(url: &str, from: u64) -> Vec<String> {
         "3",
         "--poll-ms",
         "250",
+        // Retention: only the newest proven block keeps its witness.
+        "--keep-witnesses",
+        "1",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -82,6 +85,20 @@ fn serve_follows_proves_survives_kill_9_follows_a_reorg_and_refuses_a_tampered_p
     let queued = numbers_with(&blocks, "queued");
     assert!(queued.iter().all(|q| *q > proven[proven.len() - 1]), "queued {queued:?} after proven {proven:?}");
 
+    // Retention dropped the older proven block's witness: 410, the row and its proof kept.
+    let started = std::time::Instant::now();
+    let (code, gone) = loop {
+        let (code, answer) = serve.get(&format!("/blocks/{proving}/witness"));
+        if code != 200 || started.elapsed() > MINUTES {
+            break (code, answer);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(code, 410, "{gone}");
+    assert!(gone["error"].as_str().unwrap().contains("dropped by retention"), "{gone}");
+    let (_, row) = serve.get(&format!("/blocks/{proving}"));
+    assert!(row["block"]["witness_pruned_at_ms"].is_u64(), "{row}");
+
     // A proven block's proof verifies with prover_cmd verifier, as a user would check it.
     let proof_path = dir.path().join("proof.json");
     std::fs::write(&proof_path, serve.get_bytes(&format!("/blocks/{proving}/proof"))).unwrap();
@@ -129,8 +146,8 @@ fn serve_follows_proves_survives_kill_9_follows_a_reorg_and_refuses_a_tampered_p
     let numbers: Vec<u64> = canonical(&blocks).iter().map(|b| b["number"].as_u64().unwrap()).collect();
     let expected: Vec<u64> = (first..first + numbers.len() as u64).collect();
     assert_eq!(numbers, expected);
-    // SIGTERM ends it promptly even in the middle of a proof (the job's lease runs out and it is
-    // taken again by the next start).
+    // SIGTERM ends it promptly even in the middle of a proof (the job is handed back:
+    // serve_hardening.rs follows it to the next start).
     serve.wait_for("a job being proven", 2 * MINUTES, |b| !numbers_with(b, "proving").is_empty());
     let stopping = std::time::Instant::now();
     assert!(serve.stop().success());

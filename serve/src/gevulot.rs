@@ -131,13 +131,13 @@ pub async fn run_dispatcher(store: Store, config: GevulotConfig, mut stop: watch
                     job.number
                 );
                 let lease = d.lease.as_millis() as u64;
-                if let Err(e) = store.heartbeat(&job.hash, &config.id, lease, &progress).await {
+                if let Err(e) = store.heartbeat((&job.hash, ""), &config.id, lease, &progress).await {
                     tracing::warn!(number = job.number, "cannot record the dispatch: {e}");
                 }
             }
             Err(reason) => {
                 tracing::warn!(number = job.number, "cannot prepare the Gevulot task: {reason}");
-                let _ = store.fail(&job.hash, &config.id, &format!("preparing the Gevulot task: {reason}")).await;
+                let _ = store.fail((&job.hash, ""), &config.id, &format!("preparing the Gevulot task: {reason}")).await;
             }
         }
     }

@@ -48,6 +48,7 @@ pub async fn run_judge(store: Store, opts: VerifyOptions, metrics: Arc<Metrics>,
             metrics.proofs_verified.inc();
         } else {
             metrics.proofs_rejected.inc();
+            metrics.proving_errors.inc();
         }
         tracing::info!(number = submitted.number, hash = %submitted.hash, accepted, ms, "verified");
         if let Err(e) = store.judge(&submitted.hash, accepted, &report, error.as_deref(), ms).await {

@@ -4,14 +4,22 @@
 //!
 //! The database is the only shared state: the follower writes blocks and jobs, workers (here or
 //! on other machines) claim jobs and hand in proofs, the judge verifies them, the API reads. So
-//! a process killed at any moment loses nothing but the work in flight, which is done again.
+//! a process killed at any moment loses nothing but the work in flight, which is done again; a
+//! process stopped cleanly hands its jobs back.
 
+pub mod admin;
 pub mod api;
+pub mod blocks;
+pub mod chain;
 pub mod follow;
 pub mod gevulot;
+pub mod health;
+pub mod http;
 pub mod jobs;
 pub mod judge;
 pub mod metrics;
+pub mod pieces;
+mod split_work;
 pub mod status;
 pub mod store;
 pub mod work;
@@ -24,8 +32,11 @@ use tokio::{
 };
 use verifier::VerifyOptions;
 
+pub use blocks::Retention;
 pub use follow::FollowConfig;
 pub use gevulot::{GevulotConfig, StateTaskParams};
+pub use health::HealthLimits;
+pub use http::HttpLimits;
 pub use jobs::Order;
 pub use store::Store;
 pub use work::WorkerConfig;
@@ -51,6 +62,12 @@ pub struct ServeConfig {
     pub verify: VerifyOptions,
     /// The state proof's params are the public-seed development ones (every answer says so).
     pub insecure_dev_params: bool,
+    /// The HTTP server's bounds.
+    pub http: HttpLimits,
+    /// When `/healthz` says the server is not healthy.
+    pub health: HealthLimits,
+    /// What of proven blocks is kept.
+    pub retention: Retention,
 }
 
 /// Runs the server until `shutdown` resolves (Ctrl-C, SIGTERM). Prints the address it listens on.
@@ -60,7 +77,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = Store::open(&config.db).await?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let status = follow::SharedStatus::default();
+    let status = health::SharedStatus::default();
     let (stop_tx, stop) = watch::channel(false);
     let kind = config.follow.kind;
 
@@ -75,6 +92,7 @@ pub async fn serve(
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(follow::run_follower(store.clone(), config.follow, metrics.clone(), status.clone(), stop.clone()));
     tasks.spawn(judge::run_judge(store.clone(), config.verify.clone(), metrics.clone(), stop.clone()));
+    tasks.spawn(run_retention(store.clone(), config.retention, stop.clone()));
     spawn_workers(&mut tasks, &store, config.workers, &metrics, &stop);
     if let Some(mut gevulot) = config.gevulot {
         gevulot.public_url.get_or_insert_with(|| format!("http://{address}"));
@@ -86,11 +104,19 @@ pub async fn serve(
         metrics,
         follow: status,
         verify: config.verify,
-        verifying: Semaphore::new(2),
+        uploads: Arc::new(Semaphore::new(config.http.max_uploads)),
+        limits: config.http,
+        health: config.health,
         insecure_dev_params: config.insecure_dev_params,
         kind,
     });
-    axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown).await?;
+    // The stop reaches the workers at once (they hand their jobs back while the API drains).
+    let stopping = stop_tx.clone();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    };
+    http::serve_http(listener, api::router(state), config.http, shutdown).await;
     stop_all(stop_tx, tasks).await;
     Ok(())
 }
@@ -124,8 +150,24 @@ fn spawn_workers(
     }
 }
 
-/// Tells every task to stop and gives them a few seconds. Workers in the middle of a proof are
-/// not waited for: their leases run out and the jobs are taken again.
+/// Drops what retention lets go, every few seconds (one indexed UPDATE, which finds nothing most
+/// times), until `stop` turns true.
+async fn run_retention(store: Store, retention: Retention, mut stop: watch::Receiver<bool>) {
+    if retention == Retention::default() {
+        return;
+    }
+    while !*stop.borrow() {
+        match store.prune(retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(witnesses = n, "retention: dropped the witnesses of proven blocks"),
+            Err(e) => tracing::warn!("retention: {e}"),
+        }
+        pause(Duration::from_secs(10), &mut stop).await;
+    }
+}
+
+/// Tells every task to stop and gives them a few seconds: workers hand their jobs back. A proof
+/// still running on a blocking thread is abandoned, not waited for.
 async fn stop_all(stop_tx: watch::Sender<bool>, mut tasks: JoinSet<()>) {
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;

@@ -8,7 +8,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::store::Counts;
+use crate::blocks::Counts;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 /// The `status` label of `prover_jobs`.
@@ -30,15 +30,26 @@ pub struct Metrics {
     pub proofs_verified: Counter,
     /// Proofs the server refused.
     pub proofs_rejected: Counter,
-    /// Errors while following the node.
-    pub rpc_errors: Counter,
+    /// Errors of the node (unreachable, bad answers).
+    pub node_errors: Counter,
+    /// Proofs that failed (the prover's error, or a proof the server refused).
+    pub proving_errors: Counter,
+    /// The store's errors (set from the store's own count at each scrape).
+    store_errors: Counter,
+    /// The block that holds the follower (0: none).
+    pub follower_stuck: Gauge,
+    /// 1 when `/healthz` says ok (set at each scrape).
+    pub healthy: Gauge,
     /// How long captures take.
     pub capture_seconds: Histogram,
     /// How long proofs take.
     pub prove_seconds: Histogram,
+    /// How long a split block's pieces take (each segment or leaf, on this process's workers).
+    pub piece_seconds: Histogram,
     /// How long the server's verification takes.
     pub verify_seconds: Histogram,
     jobs: Family<StatusLabel, Gauge>,
+    pieces: Family<StatusLabel, Gauge>,
     stored_blocks: Gauge,
     stored_orphaned: Gauge,
     queue_depth: Gauge,
@@ -57,11 +68,17 @@ impl Default for Metrics {
             blocks_orphaned: Counter::default(),
             proofs_verified: Counter::default(),
             proofs_rejected: Counter::default(),
-            rpc_errors: Counter::default(),
+            node_errors: Counter::default(),
+            proving_errors: Counter::default(),
+            store_errors: Counter::default(),
+            follower_stuck: Gauge::default(),
+            healthy: Gauge::default(),
             capture_seconds: Histogram::new(seconds_buckets()),
             prove_seconds: Histogram::new(seconds_buckets()),
+            piece_seconds: Histogram::new(seconds_buckets()),
             verify_seconds: Histogram::new(seconds_buckets()),
             jobs: Family::default(),
+            pieces: Family::default(),
             stored_blocks: Gauge::default(),
             stored_orphaned: Gauge::default(),
             queue_depth: Gauge::default(),
@@ -84,7 +101,23 @@ impl Default for Metrics {
             "Proofs this process refused (they did not verify)",
             m.proofs_rejected.clone(),
         );
-        m.registry.register("rpc_errors", "Failed calls to the followed node", m.rpc_errors.clone());
+        m.registry.register(
+            "node_errors",
+            "Looks at the followed node that failed (unreachable, bad answers)",
+            m.node_errors.clone(),
+        );
+        m.registry.register("store_errors", "Database operations that failed", m.store_errors.clone());
+        m.registry.register(
+            "proving_errors",
+            "Proofs that failed or were refused by the server's verification",
+            m.proving_errors.clone(),
+        );
+        m.registry.register(
+            "follower_stuck_block",
+            "The block the follower cannot capture and waits on (0: none); /healthz says why",
+            m.follower_stuck.clone(),
+        );
+        m.registry.register("healthy", "1 when /healthz answers ok", m.healthy.clone());
         m.registry.register(
             "capture_seconds",
             "Time to capture and check a block's witness",
@@ -92,7 +125,13 @@ impl Default for Metrics {
         );
         m.registry.register("prove_seconds", "Time to prove a block (this process's workers)", m.prove_seconds.clone());
         m.registry.register("verify_seconds", "Time to verify a submitted proof", m.verify_seconds.clone());
+        m.registry.register(
+            "piece_seconds",
+            "Time to prove a piece of a split block (a segment or a leaf; this process's workers)",
+            m.piece_seconds.clone(),
+        );
         m.registry.register("jobs", "Proving jobs in the database, by status", m.jobs.clone());
+        m.registry.register("pieces", "Pieces of split blocks in the database, by status", m.pieces.clone());
         m.registry.register("stored_blocks", "Blocks in the database", m.stored_blocks.clone());
         m.registry.register(
             "stored_orphaned_blocks",
@@ -105,8 +144,10 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The metrics as Prometheus scrapes them, the database's counts included.
-    pub fn render(&self, counts: &Counts) -> String {
+    /// The metrics as Prometheus scrapes them, the database's counts and the store's errors
+    /// included.
+    pub fn render(&self, counts: &Counts, store_errors: u64) -> String {
+        self.store_errors.inc_by(store_errors.saturating_sub(self.store_errors.get()));
         for (status, n) in [
             ("queued", counts.queued),
             ("proving", counts.proving),
@@ -114,12 +155,17 @@ impl Metrics {
             ("proven", counts.proven),
             ("failed", counts.failed),
             ("skipped", counts.skipped),
+            ("waiting", counts.waiting),
         ] {
             self.jobs.get_or_create(&StatusLabel { status: status.into() }).set(n as i64);
         }
+        for status in ["waiting", "queued", "proving", "done", "failed", "orphaned"] {
+            let n = counts.pieces.get(status).copied().unwrap_or(0);
+            self.pieces.get_or_create(&StatusLabel { status: status.into() }).set(n as i64);
+        }
         self.stored_blocks.set(counts.blocks as i64);
         self.stored_orphaned.set(counts.orphaned as i64);
-        self.queue_depth.set(counts.queued as i64);
+        self.queue_depth.set((counts.queued + counts.pieces.get("queued").copied().unwrap_or(0)) as i64);
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut out, &self.registry);

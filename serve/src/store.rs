@@ -1,18 +1,29 @@
-//! The database: the followed blocks with their witnesses, and the proving queue. SQLite (a file,
-//! the default) or Postgres (a URL), through sqlx's `Any` driver, with the migrations under
-//! `serve/migrations/<backend>/`. Every change that must not be seen half done is one
-//! transaction or one statement, so a process killed at any moment leaves the store consistent.
+//! The database: the followed blocks with their witnesses (blocks.rs), the proving queue
+//! (jobs.rs), the chain it follows and what holds the follower (chain.rs). SQLite (a file, the
+//! default) or Postgres (a URL), through sqlx's `Any` driver, with the migrations under
+//! `serve/migrations/<backend>/`. Every change that must not be seen half done is one transaction
+//! or one statement, so a process killed at any moment leaves the store consistent.
+//!
+//! Every operation goes through [`Store::read`] or [`Store::write`], which keep the store's health
+//! (what `/healthz` says of it) and, after an error of the storage itself (a full disk, an I/O
+//! error, a connection lost), replace the pool: a SQLite connection whose commit failed can stay
+//! inside its transaction, and keep serving the old snapshot to every reader that gets it (seen
+//! as `/healthz` alternating between two block counts after a full disk was freed) or fail every
+//! write with SQLITE_BUSY_SNAPSHOT, until it is closed.
 
-use std::path::Path;
-
-use sqlx::{
-    any::{install_default_drivers, AnyPoolOptions, AnyRow},
-    AnyPool, Row,
+use std::{
+    future::Future,
+    path::Path,
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
 };
 
-use proof::ProofKind;
+use sqlx::{
+    any::{install_default_drivers, AnyPoolOptions},
+    AnyPool,
+};
 
-use crate::{now_ms, status::JobStatus};
+use crate::now_ms;
 
 /// Why the database did not answer.
 #[derive(Debug, thiserror::Error)]
@@ -56,90 +67,35 @@ pub enum Backend {
     Postgres,
 }
 
+/// What `/healthz` says of the store: whether it can write now, and its errors.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct StoreHealth {
+    /// Since when every write has failed (Unix ms); None once one succeeds.
+    pub write_failing_since_ms: Option<i64>,
+    /// Operations that failed, since the process started.
+    pub errors: u64,
+    /// The last failure's message, until an operation of its kind succeeds.
+    pub last_error: Option<String>,
+    /// How often the pool was replaced after an error of the storage.
+    pub pool_resets: u64,
+}
+
 /// The database, shared by the follower, the workers, the judge and the API.
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) pool: AnyPool,
-    pub(crate) backend: Backend,
+    inner: Arc<Inner>,
 }
 
-/// A block as the follower records it.
-#[derive(Clone, Debug)]
-pub struct NewBlock {
-    /// The block number.
-    pub number: u64,
-    /// Its hash (0x hex).
-    pub hash: String,
-    /// Its parent's hash.
-    pub parent_hash: String,
-    /// How long its capture took.
-    pub capture_ms: u64,
-    /// How many transactions.
-    pub transactions: u64,
-    /// Gas used.
-    pub gas_used: u64,
-    /// The witness file's bytes.
-    pub witness: Vec<u8>,
+struct Inner {
+    url: String,
+    backend: Backend,
+    pool: RwLock<AnyPool>,
+    health: Mutex<StoreHealth>,
+    last_reset: Mutex<Option<Instant>>,
 }
 
-/// A block with its job, as the API shows it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct BlockRow {
-    /// The block number.
-    pub number: u64,
-    /// Its hash.
-    pub hash: String,
-    /// Its parent's hash.
-    pub parent_hash: String,
-    /// False once a reorg took the block off the followed chain.
-    pub canonical: bool,
-    /// What the page shows: captured, queued, skipped, proving, submitted, proven, failed or
-    /// orphaned.
-    pub status: String,
-    /// The proof kind its job asks for.
-    pub kind: Option<String>,
-    /// What the prover is doing (a phase, a chunk, a segment).
-    pub progress: Option<String>,
-    /// How many times a worker claimed the job.
-    pub attempts: u64,
-    /// The worker that holds or last held the job.
-    pub worker: Option<String>,
-    /// When the follower stored it (Unix ms).
-    pub seen_at_ms: u64,
-    /// How long its capture took.
-    pub capture_ms: u64,
-    /// How long its proof took (unknown for a proof made elsewhere).
-    pub prove_ms: Option<u64>,
-    /// How long the server's verification took.
-    pub verify_ms: Option<u64>,
-    /// How many transactions.
-    pub transactions: u64,
-    /// Gas used.
-    pub gas_used: u64,
-    /// Why its job failed.
-    pub error: Option<String>,
-}
-
-/// Counts by job status, for the metrics and the page.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct Counts {
-    /// Blocks stored.
-    pub blocks: u64,
-    /// Of them, off the followed chain.
-    pub orphaned: u64,
-    /// Jobs waiting for a worker.
-    pub queued: u64,
-    /// Jobs being proven.
-    pub proving: u64,
-    /// Proofs waiting for the server's verification.
-    pub submitted: u64,
-    /// Verified proofs.
-    pub proven: u64,
-    /// Failed jobs.
-    pub failed: u64,
-    /// Blocks left out by the policy.
-    pub skipped: u64,
-}
+/// At most one pool replacement per this long, whatever the rate of errors.
+const RESET_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Store {
     /// Opens (creating if needed) and migrates the database: a `postgres://` URL, a `sqlite:` URL,
@@ -153,11 +109,7 @@ impl Store {
         } else {
             (sqlite_url(Path::new(db)), Backend::Sqlite)
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .connect(&url)
-            .await
-            .map_err(|cause| StoreError::Open { url: redact(&url), cause })?;
+        let pool = connect(&url, backend).await?;
         if backend == Backend::Sqlite {
             // Readers (the API) never wait for the writer; every commit is on disk when it returns.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
@@ -166,208 +118,139 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool, backend })
+        let inner =
+            Inner { url, backend, pool: RwLock::new(pool), health: Mutex::default(), last_reset: Mutex::default() };
+        Ok(Self { inner: Arc::new(inner) })
     }
 
-    /// Records a captured block and queues its job (status `queued`, or `skipped` when the policy
-    /// leaves it out), in one transaction: a block is never stored without its job.
-    pub async fn add_block(&self, block: &NewBlock, kind: ProofKind, status: JobStatus) -> Result<(), StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO blocks (hash, number, parent_hash, canonical, seen_at, capture_ms, transactions, gas_used, witness)
-             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8)",
-        )
-        .bind(&block.hash)
-        .bind(block.number as i64)
-        .bind(&block.parent_hash)
-        .bind(now)
-        .bind(block.capture_ms as i64)
-        .bind(block.transactions as i64)
-        .bind(block.gas_used as i64)
-        .bind(&block.witness)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO jobs (hash, number, kind, status, queued_at, attempts) VALUES ($1, $2, $3, $4, $5, 0)",
-        )
-        .bind(&block.hash)
-        .bind(block.number as i64)
-        .bind(kind.name())
-        .bind(status.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+    /// SQLite or Postgres.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
     }
 
-    /// Whether this block (by hash) is already stored: a restart or a reorg back to a known block
-    /// does not capture it twice.
-    pub async fn has_block(&self, hash: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM blocks WHERE hash = $1").bind(hash).fetch_optional(&self.pool).await?;
-        Ok(row.is_some())
+    /// What `/healthz` says of the store.
+    pub fn health(&self) -> StoreHealth {
+        self.inner.health.lock().map(|h| h.clone()).unwrap_or_default()
     }
 
-    /// The followed chain's newest block: (number, hash).
-    pub async fn tip(&self) -> Result<Option<(u64, String)>, StoreError> {
-        let row = sqlx::query("SELECT number, hash FROM blocks WHERE canonical = 1 ORDER BY number DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| (r.get::<i64, _>(0) as u64, r.get::<String, _>(1))))
+    fn pool(&self) -> AnyPool {
+        self.inner.pool.read().map(|p| p.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
-    /// The followed chain's block at a height.
-    pub async fn canonical_hash(&self, number: u64) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT hash FROM blocks WHERE number = $1 AND canonical = 1")
-            .bind(number as i64)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get(0)))
+    /// Runs a read: its error counts against the store's health, and an error of the storage
+    /// replaces the pool.
+    pub(crate) async fn read<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(AnyPool) -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        self.run(false, op).await
     }
 
-    /// A reorg: every followed block from `number` up leaves the followed chain; their jobs that
-    /// are not finished stop (a worker proving one finds its lease gone). Returns how many blocks.
-    pub async fn orphan_from(&self, number: u64) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let orphaned = sqlx::query("UPDATE blocks SET canonical = 0 WHERE number >= $1 AND canonical = 1")
-            .bind(number as i64)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query(
-            "UPDATE jobs SET status = 'orphaned', worker = NULL, lease_until = NULL
-             WHERE number >= $1 AND status IN ('queued', 'proving', 'submitted', 'skipped')
-               AND hash IN (SELECT hash FROM blocks WHERE canonical = 0)",
-        )
-        .bind(number as i64)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(orphaned)
+    /// Runs a write: as [`Store::read`], and its outcome says whether the store can write.
+    pub(crate) async fn write<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(AnyPool) -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        self.run(true, op).await
     }
 
-    /// A block already stored comes back onto the followed chain (a reorg back to it).
-    /// One transaction: a block never comes back without its job.
-    pub async fn restore(&self, hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE blocks SET canonical = 1 WHERE hash = $1").bind(hash).execute(&mut *tx).await?;
-        sqlx::query("UPDATE jobs SET status = 'queued' WHERE hash = $1 AND status = 'orphaned'")
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Blocks for the API: from `from` up (ascending), or the newest first when `from` is None.
-    pub async fn blocks(&self, from: Option<u64>, limit: u32) -> Result<Vec<BlockRow>, StoreError> {
-        let rows = match from {
-            Some(from) => {
-                sqlx::query(&format!(
-                    "{BLOCK_SELECT} WHERE b.number >= $1 ORDER BY b.number, b.canonical DESC LIMIT $2"
-                ))
-                .bind(from as i64)
-                .bind(limit as i64)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!("{BLOCK_SELECT} ORDER BY b.number DESC, b.canonical DESC LIMIT $1"))
-                    .bind(limit as i64)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
-        Ok(rows.iter().map(block_row).collect())
-    }
-
-    /// Every block stored at a height, the followed one first.
-    pub async fn blocks_at(&self, number: u64) -> Result<Vec<BlockRow>, StoreError> {
-        let rows =
-            sqlx::query(&format!("{BLOCK_SELECT} WHERE b.number = $1 ORDER BY b.canonical DESC, b.seen_at DESC"))
-                .bind(number as i64)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.iter().map(block_row).collect())
-    }
-
-    /// The verified proof of the followed block at a height (never one that is not verified).
-    pub async fn proof(&self, number: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = sqlx::query(
-            "SELECT j.proof FROM jobs j JOIN blocks b ON b.hash = j.hash
-             WHERE b.number = $1 AND b.canonical = 1 AND j.status = 'proven'",
-        )
-        .bind(number as i64)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|r| r.get::<Option<Vec<u8>>, _>(0)))
-    }
-
-    /// The witness of the followed block at a height.
-    pub async fn witness(&self, number: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = sqlx::query("SELECT witness FROM blocks WHERE number = $1 AND canonical = 1")
-            .bind(number as i64)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get(0)))
-    }
-
-    /// How many blocks and jobs of each status.
-    pub async fn counts(&self) -> Result<Counts, StoreError> {
-        let mut counts = Counts::default();
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetch_all(&self.pool).await?;
-        for r in rows {
-            let n = r.get::<i64, _>(1) as u64;
-            match r.get::<String, _>(0).as_str() {
-                "queued" => counts.queued = n,
-                "proving" => counts.proving = n,
-                "submitted" => counts.submitted = n,
-                "proven" => counts.proven = n,
-                "failed" => counts.failed = n,
-                "skipped" => counts.skipped = n,
-                _ => {}
+    async fn run<T, F, Fut>(&self, write: bool, op: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(AnyPool) -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let outcome = op(self.pool()).await;
+        if let Ok(mut health) = self.inner.health.lock() {
+            match &outcome {
+                Ok(_) if write => {
+                    health.write_failing_since_ms = None;
+                    health.last_error = None;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    health.errors += 1;
+                    health.last_error = Some(format!("database: {e}"));
+                    if write {
+                        health.write_failing_since_ms.get_or_insert_with(now_ms);
+                    }
+                }
             }
         }
-        let row = sqlx::query("SELECT COUNT(*), CAST(COALESCE(SUM(1 - canonical), 0) AS BIGINT) FROM blocks")
-            .fetch_one(&self.pool)
-            .await?;
-        counts.blocks = row.get::<i64, _>(0) as u64;
-        counts.orphaned = row.get::<i64, _>(1) as u64;
-        Ok(counts)
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                if is_storage_error(&e) {
+                    self.reset_pool().await;
+                }
+                Err(StoreError::Query(e))
+            }
+        }
+    }
+
+    /// Replaces the pool with a new one (at most once a second): no connection of before the error
+    /// is used again. The old pool closes in the background, its busy connections as they return.
+    async fn reset_pool(&self) {
+        {
+            let Ok(mut last) = self.inner.last_reset.lock() else { return };
+            if last.is_some_and(|at| at.elapsed() < RESET_INTERVAL) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let fresh = match connect(&self.inner.url, self.inner.backend).await {
+            Ok(pool) => pool,
+            Err(e) => {
+                tracing::warn!("the database's pool could not be replaced after an error: {e}");
+                return;
+            }
+        };
+        let old = match self.inner.pool.write() {
+            Ok(mut pool) => std::mem::replace(&mut *pool, fresh),
+            Err(_) => return,
+        };
+        if let Ok(mut health) = self.inner.health.lock() {
+            health.pool_resets += 1;
+        }
+        tracing::warn!("database error: every connection of the pool is replaced");
+        tokio::spawn(async move { old.close().await });
     }
 }
 
-const BLOCK_SELECT: &str = "SELECT b.number, b.hash, b.parent_hash, b.canonical, b.seen_at, b.capture_ms,
-    b.transactions, b.gas_used, j.kind, j.status, j.progress, j.attempts, j.prove_ms, j.verify_ms, j.error, j.worker
-    FROM blocks b LEFT JOIN jobs j ON j.hash = b.hash";
+async fn connect(url: &str, backend: Backend) -> Result<AnyPool, StoreError> {
+    AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+        // A pool that cannot get a connection in time answers an error, rather than hanging the
+        // request (a Postgres server gone, a SQLite file locked).
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await
+        .map_err(|cause| StoreError::Open { url: redact(url), cause })
+}
 
-fn block_row(r: &AnyRow) -> BlockRow {
-    let canonical = r.get::<i64, _>(3) == 1;
-    let job_status: Option<String> = r.get(9);
-    let status = match (canonical, job_status) {
-        (false, _) => "orphaned".to_string(),
-        (true, Some(s)) => s,
-        (true, None) => "captured".to_string(),
-    };
-    let opt_u64 = |i: usize| r.get::<Option<i64>, _>(i).map(|v| v as u64);
-    BlockRow {
-        number: r.get::<i64, _>(0) as u64,
-        hash: r.get(1),
-        parent_hash: r.get(2),
-        canonical,
-        status,
-        kind: r.get(8),
-        progress: r.get(10),
-        attempts: opt_u64(11).unwrap_or(0),
-        seen_at_ms: r.get::<i64, _>(4) as u64,
-        capture_ms: r.get::<i64, _>(5) as u64,
-        prove_ms: opt_u64(12),
-        verify_ms: opt_u64(13),
-        transactions: r.get::<i64, _>(6) as u64,
-        gas_used: r.get::<i64, _>(7) as u64,
-        error: r.get(14),
-        worker: r.get(15),
+/// An error of the storage or the connection rather than of the statement: worth a fresh pool.
+fn is_storage_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            // SQLite's result codes (SQLITE_FULL 13, SQLITE_IOERR 10, SQLITE_BUSY 5 and its
+            // extended 517, SQLITE_CANTOPEN 14, SQLITE_CORRUPT 11, SQLITE_READONLY 8) and their
+            // extended forms; Postgres's classes 08 (connection), 53 (resources), 57 (operator
+            // intervention), 58 (system).
+            let code = db.code().unwrap_or_default();
+            if code.len() == 5 {
+                // A Postgres SQLSTATE.
+                ["08", "53", "57", "58"].iter().any(|class| code.starts_with(class))
+            } else {
+                matches!(code.parse::<u32>().map(|c| c & 0xff), Ok(5 | 8 | 10 | 11 | 13 | 14))
+            }
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
     }
 }
 

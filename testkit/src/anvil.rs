@@ -38,7 +38,11 @@ impl Anvil {
 
     /// Starts anvil with more arguments of its own.
     pub fn start_with(hardfork: Option<&str>, extra: &[&str]) -> anyhow::Result<Anvil> {
-        let port = free_port()?;
+        Self::start_on(free_port()?, hardfork, extra)
+    }
+
+    /// Starts anvil on `port` (a node restarted where another was).
+    pub fn start_on(port: u16, hardfork: Option<&str>, extra: &[&str]) -> anyhow::Result<Anvil> {
         let bin = anvil_binary();
         let mut cmd = Command::new(&bin);
         cmd.args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"]);

@@ -30,7 +30,7 @@ pub struct Chain<'a> {
 }
 
 impl<'a> Chain<'a> {
-    /// The chain of `anvil` (interval mining set to one second a block, so timestamps advance).
+    /// The chain of `anvil`, each block's timestamp one second after its parent's.
     pub fn new(anvil: &'a Anvil) -> anyhow::Result<Self> {
         let accounts: Vec<String> = serde_json::from_value(anvil.rpc("eth_accounts", json!([]))?)?;
         ensure!(accounts.len() >= 8, "anvil has {} dev accounts, need 8", accounts.len());
@@ -69,12 +69,20 @@ impl<'a> Chain<'a> {
         )
     }
 
-    /// Mines the transactions sent by `send_all` into one block and returns its number.
+    /// Mines the transactions sent by `send_all` into one block and returns its number. The
+    /// node's mining mode (automine, interval mining of `--block-time`, or none) is put back as it
+    /// was, so that an anvil making blocks on its own goes on doing so.
     pub fn one_block(&self, send_all: impl FnOnce(&Self) -> anyhow::Result<()>) -> anyhow::Result<u64> {
+        let automine = self.anvil.rpc("anvil_getAutomine", json!([]))?.as_bool().unwrap_or(true);
+        let interval = self.anvil.rpc("anvil_getIntervalMining", json!([]))?.as_u64().unwrap_or(0);
         self.anvil.rpc("evm_setAutomine", json!([false]))?;
         let sent = send_all(self);
         let mined = self.anvil.rpc("evm_mine", json!([]));
-        self.anvil.rpc("evm_setAutomine", json!([true]))?;
+        if automine {
+            self.anvil.rpc("evm_setAutomine", json!([true]))?;
+        } else if interval > 0 {
+            self.anvil.rpc("evm_setIntervalMining", json!([interval]))?;
+        }
         sent?;
         mined?;
         self.block_number()

@@ -22,7 +22,13 @@ impl Serve {
     /// Starts `prover_cmd serve` with these arguments (plus `--listen 127.0.0.1:0`) and waits for
     /// the address it prints.
     pub(crate) fn start(args: &[&str], data_dir: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
+        Serve::start_program(Path::new(env!("CARGO_BIN_EXE_prover_cmd")), args, data_dir)
+    }
+
+    /// The same with another `prover_cmd` (the serve bench measures an older build beside this
+    /// one).
+    pub(crate) fn start_program(program: &Path, args: &[&str], data_dir: &Path) -> Serve {
+        let mut child = Command::new(program)
             .arg("serve")
             .args(args)
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
@@ -64,6 +70,49 @@ impl Serve {
     pub(crate) fn get_bytes(&self, path: &str) -> Vec<u8> {
         let mut r = ureq::get(format!("{}{path}", self.url)).call().unwrap();
         r.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap()
+    }
+
+    /// Any method, no body: the status and the JSON answer.
+    pub(crate) fn request(&self, method: &str, path: &str) -> (u16, Value) {
+        let url = format!("{}{path}", self.url);
+        let config =
+            |b: ureq::RequestBuilder<ureq::typestate::WithoutBody>| b.config().http_status_as_error(false).build();
+        answer(match method {
+            "GET" => config(ureq::get(url)).call(),
+            "DELETE" => config(ureq::delete(url)).call(),
+            "HEAD" => config(ureq::head(url)).call(),
+            "PUT" => ureq::put(url).config().http_status_as_error(false).build().send_empty(),
+            "PATCH" => ureq::patch(url).config().http_status_as_error(false).build().send_empty(),
+            other => panic!("no helper for {other}"),
+        })
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The address, as host:port.
+    pub(crate) fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// `GET /healthz`: the status and the answer.
+    pub(crate) fn health(&self) -> (u16, Value) {
+        self.get("/healthz")
+    }
+
+    /// Waits until `/healthz` answers what `done` wants, or panics after `limit`.
+    pub(crate) fn wait_for_health(&self, what: &str, limit: Duration, done: impl Fn(u16, &Value) -> bool) -> Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            let (code, health) = self.health();
+            if done(code, &health) {
+                return health;
+            }
+            assert!(Instant::now() < deadline, "not within {limit:?}: {what}; /healthz {code}: {health:#}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
     }
 
     pub(crate) fn post(&self, path: &str, body: &[u8]) -> (u16, Value) {
@@ -108,6 +157,19 @@ impl Serve {
     pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         self.child.wait().unwrap()
+    }
+
+    /// SIGTERM, and how long the process took to exit (it must, within `limit`).
+    pub(crate) fn stop_within(mut self, limit: Duration) -> (std::process::ExitStatus, Duration) {
+        let started = Instant::now();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, started.elapsed());
+            }
+            assert!(started.elapsed() < limit, "serve did not exit within {limit:?} of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

@@ -108,8 +108,8 @@ impl Store {
             for piece in pieces {
                 let status = if matches!(piece, Piece::Segment(_)) { "queued" } else { "waiting" };
                 sqlx::query(
-                    "INSERT INTO jobs (hash, part, number, kind, status, queued_at, attempts)
-                     SELECT hash, $2, number, $3, $4, $5, 0 FROM jobs WHERE hash = $1 AND part = ''",
+                    "INSERT INTO jobs (hash, part, number, kind, status, queued_at, attempts, split)
+                     SELECT hash, $2, number, $3, $4, $5, 0, split FROM jobs WHERE hash = $1 AND part = ''",
                 )
                 .bind(hash)
                 .bind(piece.part())

@@ -133,6 +133,7 @@ async fn split_pieces_flow(store: &Store) {
     parts.sort();
     assert_eq!(parts, ["segment 0", "segment 1"]);
     assert_eq!(a.plan.as_deref(), Some("{\"plan\":1}"));
+    assert!(a.split && b.split, "a piece is a split block's: its worker proves the piece, not the whole block");
     assert!(store.claim("c", 60_000, Order::Oldest, KIND).await.unwrap().is_none(), "nothing else is ready");
     assert!(store.finish_piece((&a.hash, &a.part), "a", b"piece a", 10).await.unwrap());
     assert!(!store.finish_piece((&b.hash, &b.part), "a", b"not a's", 10).await.unwrap(), "only its worker");

@@ -17,6 +17,11 @@
 #   scripts/deploy.sh v2 --kind execution --prover-image URL --verifier-image URL \
 #                        --witness CID|URL [--proof CID] [--gpu]   (the execution proof: no params;
 #                        --gpu: the task for a worker with a GPU)
+#   scripts/deploy.sh v2 --kind execution --segments N [--segment-memory GIB] --prover-image URL \
+#                        --verifier-image URL --witness CID|URL [--pieces CID,CID,...] [--proof CID]
+#                        (split proving, docs/split-proving.md: N segment tasks, then with
+#                        --pieces their aggregation, then with --proof the verifier; N and GIB
+#                        as `prover_cmd offline_prover --proof execution --execute-only` says)
 #   v2 also takes --prover-image-file FILE --verifier-image-file FILE: the images to pin.
 #
 # --dry-run prints the commands (and writes the rendered files) without running them; for v2 also
@@ -31,7 +36,7 @@ dry=
 args=()
 for a in "$@"; do [ "$a" = --dry-run ] && dry=1 || args+=("$a"); done
 set -- "${args[@]}"
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 run() {
   if [ -n "$dry" ]; then printf '+'; printf ' %q' "$@"; printf '\n'; else "$@"; fi
 }
@@ -132,24 +137,72 @@ JSON
     exec --tasks "$(cat "$out/v1-tasks.json")"
 }
 
+# render NAME [SOURCE]: manifests/NAME (or SOURCE) filled in, as $out/NAME.
 render() {
+  local source=${2:-$root/manifests/$1} pieces=() i=0 cid
+  # Split proving: SEGMENT_i is the CID of segment task i's piece (--pieces), SEGMENT the index.
+  for cid in ${PIECES//,/ }; do pieces+=(-e "s|\${SEGMENT_$i}|$cid|g"); i=$((i + 1)); done
+  mkdir -p "$out"
   sed -e "s|\${PROVER_IMAGE}|$PROVER_IMAGE|g" -e "s|\${VERIFIER_IMAGE}|$VERIFIER_IMAGE|g" \
       -e "s|\${WITNESS}|$WITNESS|g" -e "s|\${PARAMS}|$PARAMS|g" -e "s|\${PROOF}|$PROOF|g" \
-      -e "s|\${CLASS}|$CLASS|g" -e "s|\${PARAMS_FILE}|$PARAMS_FILE|g" "$root/manifests/$1" > "$out/$1"
-  if grep -q '\${' "$out/$1"; then echo "$out/$1: unfilled placeholder" >&2; exit 1; fi
+      -e "s|\${CLASS}|$CLASS|g" -e "s|\${PARAMS_FILE}|$PARAMS_FILE|g" \
+      -e "s|\${SEGMENT_GIB}|$SEGMENT_GIB|g" -e "s|\${SEGMENT}|$SEGMENT|g" "${pieces[@]}" "$source" > "$out/$1"
+  if grep -q '\${' "$out/$1"; then echo "$out/$1: unfilled placeholder: $(grep -o '\${[A-Z_0-9]*}' "$out/$1" | sed -n 1p)" >&2; exit 1; fi
   echo "$out/$1"
+}
+
+# Split proving's stages (v2 --segments N): the segment tasks; with --pieces, their aggregation;
+# with --proof, the verifier. The workflow of all three is rendered and checked at each stage.
+v2_split() {
+  local segments=$1 ctl=("${@:2}") i
+  case "$segments" in ''|*[!0-9]*|0) echo "--segments must be a number of segments (1 or more)" >&2; exit 2 ;; esac
+  local piece_count=0 cid
+  for cid in ${PIECES//,/ }; do piece_count=$((piece_count + 1)); done
+  [ -z "$PIECES" ] || [ "$piece_count" = "$segments" ] ||
+    { echo "--pieces names $piece_count pieces, the block has $segments segments" >&2; exit 2; }
+  "$root/scripts/gevulot-v2.sh" split-workflow --segments "$segments" > "$out/split-workflow.template.yaml"
+  "$root/scripts/gevulot-v2.sh" split-workflow --segments "$segments" --aggregate-task > "$out/split-aggregate.template.yaml"
+  # The workflow with what later stages fill in shown as such, checked as a node takes it.
+  local saved_pieces=$PIECES saved_proof=$PROOF
+  PIECES=$(seq -s, -f 'SEGMENT-%g-CID-FROM-ITS-TASK' 0 $((segments - 1)))
+  PROOF=${PROOF:-PROOF-CID-FROM-THE-AGGREGATION-TASK}
+  render workflow-execution-split.yaml "$out/split-workflow.template.yaml" >/dev/null
+  PIECES=$saved_pieces PROOF=$saved_proof
+  "$root/scripts/gevulot-v2.sh" check "$out/workflow-execution-split.yaml" >&2
+  local files=()
+  if [ -n "$PROOF" ]; then
+    files+=("$(render verifier-execution-task.yaml)")
+  elif [ -n "$PIECES" ]; then
+    files+=("$(render aggregate-task.yaml "$out/split-aggregate.template.yaml")")
+  else
+    for i in $(seq 0 $((segments - 1))); do
+      SEGMENT=$i
+      files+=("$(render "segment-$i-task.yaml" "$root/manifests/prover-execution-segment-task.yaml")")
+    done
+  fi
+  "$root/scripts/gevulot-v2.sh" check "${files[@]}" >&2
+  [ -z "$dry" ] || "$root/scripts/gevulot-v2.sh" messages "${pins[@]}" "${files[@]}"
+  for file in "${files[@]}"; do run "${ctl[@]}" task create -f "$file"; done
+  if [ -z "$PIECES$PROOF" ]; then
+    echo "then: gvltctl task get <each task id>; scripts/deploy.sh v2 ... --pieces <their status.outputContexts[0], in segment order, comma-separated>" >&2
+  elif [ -z "$PROOF" ]; then
+    echo "then: gvltctl task get <task id>; scripts/deploy.sh v2 ... --proof <status.outputContexts[0]>" >&2
+  fi
 }
 
 v2() {
   # PARAMS_FILE: the name the prover finds the params by (kzg_bn254_19.srs covers every class).
   PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny PARAMS_FILE=kzg_bn254_19.srs
-  local kind=state gpu= prover_file= verifier_file= pins=()
+  # Split proving: the segment count and setting (OpenVM's default segment budget, 15 GiB).
+  PIECES= SEGMENT= SEGMENT_GIB=15
+  local kind=state gpu= prover_file= verifier_file= pins=() segments=
   while [ $# -gt 0 ]; do
     case "$1" in
       --gpu) gpu=1; shift; continue ;;
       --prover-image) PROVER_IMAGE=$2 ;; --verifier-image) VERIFIER_IMAGE=$2 ;; --witness) WITNESS=$2 ;;
       --params) PARAMS=$2 ;; --params-file) PARAMS_FILE=$2 ;; --class) CLASS=$2 ;; --proof) PROOF=$2 ;; --kind) kind=$2 ;;
       --prover-image-file) prover_file=$2 ;; --verifier-image-file) verifier_file=$2 ;;
+      --segments) segments=$2 ;; --segment-memory) SEGMENT_GIB=$2 ;; --pieces) PIECES=$2 ;;
       *) usage ;;
     esac; shift 2
   done
@@ -168,10 +221,13 @@ v2() {
     *) echo "kind must be state or execution" >&2; exit 2 ;;
   esac
   [ -z "$gpu" ] || [ "$kind" = execution ] || { echo "--gpu is for the execution proof (OpenVM's GPU prover)" >&2; exit 2; }
+  [ -z "$segments$PIECES" ] || [ "$kind" = execution ] || { echo "--segments and --pieces are for the execution proof" >&2; exit 2; }
+  [ -z "$PIECES" ] || [ -n "$segments" ] || { echo "--pieces needs --segments" >&2; exit 2; }
   need gvltctl "https://github.com/gevulotnetwork/gvltctl/releases/latest"
   local ctl=(gvltctl)
   [ -z "${GEVULOT_ENDPOINT:-}" ] || ctl+=(-e "$GEVULOT_ENDPOINT")
   [ -z "${GEVULOT_MNEMONIC:-}" ] || ctl+=(-n "$GEVULOT_MNEMONIC")
+  if [ -n "$segments" ]; then v2_split "$segments" "${ctl[@]}"; return; fi
   local workflow=workflow.yaml task
   [ "$kind" = state ] || workflow=workflow-execution.yaml
   if [ -z "$PROOF" ]; then

@@ -50,6 +50,8 @@ pub(crate) struct ServeArgs {
     /// Execution proofs: prove each block in pieces, its segments and the leaves of their
     /// aggregation each a job of its own, so that many workers (on many machines, with Postgres)
     /// prove one block at once; the block's own job then aggregates them (docs/split-proving.md).
+    /// With --gevulot-dry-run: each block becomes a workflow of one task per segment and their
+    /// aggregation.
     #[arg(long)]
     split: bool,
     #[command(flatten)]
@@ -219,7 +221,7 @@ async fn shutdown_signal() {
 fn gevulot_dispatch(
     args: &ServeArgs,
     state_task: Option<(String, ClassName)>,
-    kind: ProofKind,
+    prove: &ProveConfig,
     verify: &VerifyOptions,
     data: &std::path::Path,
 ) -> anyhow::Result<Option<GevulotConfig>> {
@@ -244,7 +246,7 @@ fn gevulot_dispatch(
     };
     Ok(Some(GevulotConfig {
         id: format!("{}{}", serve::jobs::DISPATCHER_PREFIX, serve::work::default_worker_id(0)),
-        kind,
+        kind: prove.kind(),
         order: args.work.order,
         prover_image: g.gevulot_prover_image.clone().context("--gevulot-prover-image")?,
         params,
@@ -252,6 +254,11 @@ fn gevulot_dispatch(
         gateway: g.gevulot_gateway.clone(),
         out_dir: data.join("gevulot"),
         idle_poll: Duration::from_millis(500),
+        // --split: the segment tasks and the aggregation of a workflow instead of one task.
+        split: match prove {
+            ProveConfig::Execution(settings) if args.split => Some(settings.clone()),
+            _ => None,
+        },
     }))
 }
 
@@ -284,7 +291,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let data = data_dir(&args.db)?;
     let (prove, verify, insecure_dev_params) = setup(&args.work, &data)?;
-    let gevulot = gevulot_dispatch(&args, state_task, prove.kind(), &verify, &data)?;
+    let gevulot = gevulot_dispatch(&args, state_task, &prove, &verify, &data)?;
     // Jobs go either to the network or to local workers, never both.
     let workers = if gevulot.is_some() { vec![] } else { workers(&args.work, &prove) };
     let config = serve::ServeConfig {
@@ -299,7 +306,9 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_reorg_depth: 64,
             execution_witness: args.execution_witness,
             follow_new_chain: args.follow_new_chain,
-            split: args.split,
+            // Pieces in the queue for local and remote workers; a Gevulot workflow's pieces are
+            // the network's tasks, and the block's job waits for the proof as one job.
+            split: args.split && !args.gevulot.gevulot_dry_run,
         },
         workers,
         gevulot,

@@ -8,7 +8,11 @@
 
 mod common;
 
-use std::{path::PathBuf, process::Command, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
 
 use common::serve::{status_of, Serve};
 use serde_json::Value;
@@ -54,39 +58,20 @@ fn a_dry_run_prepares_gevulot_tasks_whose_proofs_come_back_through_the_api() {
     assert_eq!(spec["image"], IMAGE);
     let task_args: Vec<String> = serde_json::from_value(spec["args"].clone()).unwrap();
     assert_eq!(task_args[task_args.iter().position(|a| a == "--class").unwrap() + 1], "micro");
-    let inputs = tempfile::tempdir().unwrap();
-    let outputs = tempfile::tempdir().unwrap();
     let witness_url = format!("{}/blocks/{number}/witness", serve.url);
     let mut fetched = vec![];
-    for input in spec["inputContexts"].as_array().unwrap() {
-        let (source, target) = (input["source"].as_str().unwrap(), input["target"].as_str().unwrap());
-        let local = inputs.path().join(target.strip_prefix("/mnt/gevulot/input/").unwrap());
-        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
-        let bytes = match source {
+    let outputs = run_as_a_node(spec, |source, target| {
+        fetched.push(target.to_string());
+        match source {
             s if s == witness_url => serve.get_bytes(&format!("/blocks/{number}/witness")),
             PARAMS_URL => {
-                std::fs::read(dir.path().join("insecure-dev-params").join(local.file_name().unwrap())).unwrap()
+                std::fs::read(dir.path().join("insecure-dev-params").join(Path::new(target).file_name().unwrap()))
+                    .unwrap()
             }
             other => panic!("an input from {other}"),
-        };
-        std::fs::write(&local, bytes).unwrap();
-        fetched.push(target.to_string());
-    }
+        }
+    });
     assert_eq!(fetched.len(), 2, "the witness and the params: {fetched:?}");
-
-    // The Gevulot worker's part: the prover binary, the task's args and env, the v2 form.
-    let prover = PathBuf::from(env!("CARGO_BIN_EXE_prover_cmd")).with_file_name("prover");
-    assert!(prover.is_file(), "{} missing: build the workspace (cargo test --workspace --no-run)", prover.display());
-    let mut run = Command::new(&prover);
-    run.args(&task_args)
-        .env("GEVULOT_MODE", "v2")
-        .env("GEVULOT_INPUT_DIR", inputs.path())
-        .env("GEVULOT_OUTPUT_DIR", outputs.path());
-    for var in spec["env"].as_array().unwrap() {
-        run.env(var["name"].as_str().unwrap(), var["value"].as_str().unwrap());
-    }
-    let out = run.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let proof = std::fs::read(outputs.path().join("proof.json")).unwrap();
 
     // Handing it back: garbage is a 400, an altered proof a 422 with the report; the job still
@@ -111,6 +96,40 @@ fn a_dry_run_prepares_gevulot_tasks_whose_proofs_come_back_through_the_api() {
     assert_eq!(code, 404);
 }
 
+/// What a Gevulot v2 worker does with a task's spec: each input context fetched (by `fetch`, from
+/// its source, for its target) under an input directory, the prover binary run with the task's
+/// arguments and environment in the v2 form; the output directory it wrote.
+fn run_as_a_node(spec: &Value, mut fetch: impl FnMut(&str, &str) -> Vec<u8>) -> tempfile::TempDir {
+    let inputs = tempfile::tempdir().unwrap();
+    let outputs = tempfile::tempdir().unwrap();
+    for input in spec["inputContexts"].as_array().unwrap() {
+        let (source, target) = (input["source"].as_str().unwrap(), input["target"].as_str().unwrap());
+        let local = inputs.path().join(target.strip_prefix("/mnt/gevulot/input/").unwrap());
+        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+        std::fs::write(&local, fetch(source, target)).unwrap();
+    }
+    let task_args: Vec<String> = serde_json::from_value(spec["args"].clone()).unwrap();
+    let prover = PathBuf::from(env!("CARGO_BIN_EXE_prover_cmd")).with_file_name("prover");
+    assert!(prover.is_file(), "{} missing: build the workspace (cargo test --workspace --no-run)", prover.display());
+    let mut run = Command::new(&prover);
+    run.args(&task_args)
+        .env("GEVULOT_MODE", "v2")
+        .env("GEVULOT_INPUT_DIR", inputs.path())
+        .env("GEVULOT_OUTPUT_DIR", outputs.path());
+    for var in spec["env"].as_array().unwrap() {
+        run.env(var["name"].as_str().unwrap(), var["value"].as_str().unwrap());
+    }
+    let out = run.output().unwrap();
+    assert!(out.status.success(), "{task_args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    outputs
+}
+
+/// A task file as the task's spec (JSON values).
+fn task_spec(file: &str) -> Value {
+    let task: Value = serde_yaml::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    task["spec"].clone()
+}
+
 fn wait_for_lines(serve: &Serve, n: usize) -> Vec<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -121,4 +140,82 @@ fn wait_for_lines(serve: &Serve, n: usize) -> Vec<String> {
         assert!(std::time::Instant::now() < deadline, "serve printed only {printed:#?}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// `--split`: the block becomes a workflow of one task per segment and their aggregation; the
+/// test runs every task as a Gevulot worker would, the segment tasks first (their pieces are what
+/// a deployment fills into the aggregation task as SEGMENT_i), then the aggregation, whose proof
+/// comes back through the API and is verified and served.
+#[test]
+fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() {
+    let dir = tempfile::tempdir().unwrap();
+    let anvil = Anvil::start(Some("shanghai")).unwrap();
+    let chain = blocks::Chain::new(&anvil).unwrap();
+    // Block 1 of a fresh anvil cannot be captured (its genesis stateRoot is the empty root).
+    anvil.rpc("evm_mine", serde_json::json!([])).unwrap();
+    let number = chain.one_block(|c| c.transfer(1, "0x00000000000000000000000000000000000000aa", 1).map(drop)).unwrap();
+    #[rustfmt::skip]
+    let args = [
+        "-r", &anvil.url, "--from", &number.to_string(), "--proof", "execution", "--split",
+        "--segment-memory", "1", "--gevulot-dry-run", "--gevulot-prover-image", IMAGE, "--poll-ms", "250",
+    ];
+    let serve = Serve::start(&args, dir.path());
+    serve.wait_for("the workflow prepared", Duration::from_secs(120), |b| {
+        b.iter().any(|b| b["number"] == number && b["progress"].as_str().is_some_and(|p| p.contains("dry run")))
+    });
+
+    // Stage 1: one task per segment; stage 2: fill the pieces' CIDs into the aggregation, send
+    // it, fetch the proof, hand it in.
+    let created = |line: &String| {
+        line.strip_prefix(r#"gvltctl task create -e "$GEVULOT_ENDPOINT" -n "$GEVULOT_MNEMONIC" -f "#).map(String::from)
+    };
+    let printed = wait_for_lines(&serve, 13);
+    assert!(printed[0].contains("Gevulot split workflow of 4 segments"), "{printed:#?}");
+    let workflow_file = printed[1].rsplit(' ').next().unwrap().to_string();
+    let segment_files: Vec<String> = printed.iter().filter_map(created).filter(|f| f.contains("segment-")).collect();
+    assert_eq!(segment_files.len(), 4, "{printed:#?}");
+    let sed = printed.iter().find(|l| l.starts_with("sed ")).unwrap_or_else(|| panic!("{printed:#?}"));
+    let aggregate_file = sed.split(' ').rev().nth(2).unwrap().to_string();
+    assert!(sed.contains("-e 's|${SEGMENT_3}|SEGMENT_3_CID|'"), "{sed}");
+    let hand_in = printed.last().unwrap();
+    assert!(hand_in.ends_with(&format!("{}/blocks/{number}/proof", serve.url)), "{printed:#?}");
+
+    // The workflow holds the same tasks, in two stages.
+    let workflow: Value = serde_yaml::from_str(&std::fs::read_to_string(&workflow_file).unwrap()).unwrap();
+    let stages = workflow["spec"]["stages"].as_array().unwrap();
+    assert_eq!((stages.len(), stages[0]["tasks"].as_array().unwrap().len()), (2, 4), "{workflow:#}");
+    for (i, file) in segment_files.iter().enumerate() {
+        assert_eq!(stages[0]["tasks"][i], task_spec(file), "segment task {i}");
+    }
+    assert_eq!(stages[1]["tasks"][0], task_spec(&aggregate_file));
+
+    // A worker per segment task (in another order: the pieces are files, any order will do).
+    let witness_url = format!("{}/blocks/{number}/witness", serve.url);
+    let witness = serve.get_bytes(&format!("/blocks/{number}/witness"));
+    let mut pieces = std::collections::BTreeMap::new();
+    for i in [3, 1, 0, 2] {
+        let spec = task_spec(&segment_files[i]);
+        assert_eq!(spec["image"], IMAGE);
+        let outputs = run_as_a_node(&spec, |source, _| {
+            assert_eq!(source, witness_url);
+            witness.clone()
+        });
+        pieces.insert(format!("${{SEGMENT_{i}}}"), std::fs::read(outputs.path().join("segment.json")).unwrap());
+    }
+    // The aggregation: its SEGMENT_i inputs are those pieces (a deployment's CIDs of them).
+    let outputs = run_as_a_node(&task_spec(&aggregate_file), |source, target| {
+        if source == witness_url {
+            return witness.clone();
+        }
+        let piece = pieces.get(source).unwrap_or_else(|| panic!("an input from {source}"));
+        assert!(target.starts_with("/mnt/gevulot/input/segments/"), "{target}");
+        piece.clone()
+    });
+    let proof = std::fs::read(outputs.path().join("proof.json")).unwrap();
+    let (code, answer) = serve.post(&format!("/blocks/{number}/proof"), &proof);
+    assert_eq!((code, answer["status"].as_str()), (202, Some("submitted")), "{answer}");
+    serve.wait_for("the workflow's proof verified", Duration::from_secs(120), |b| {
+        status_of(b, number).as_deref() == Some("proven")
+    });
+    assert_eq!(serve.get_bytes(&format!("/blocks/{number}/proof")), proof);
 }

@@ -43,8 +43,8 @@ pub struct ProverArgs {
     /// from 0, and write its piece file.
     #[arg(long, conflicts_with = "aggregate")]
     pub segment: Option<usize>,
-    /// Execution proofs in pieces (the workflow's last stage): the segment piece files (inputs)
-    /// to aggregate into the proof.
+    /// Execution proofs in pieces (the workflow's fan-in): the segment piece files (inputs), or
+    /// directories of them, to aggregate into the proof.
     #[arg(long, num_args = 1..)]
     pub aggregate: Vec<PathBuf>,
     /// As `prover_cmd offline_prover`'s; the params default to the image's /params, the key
@@ -182,12 +182,12 @@ fn prove_piece(
         }
         None => {
             let mut files = Vec::with_capacity(pieces.len());
-            for piece in pieces {
-                let path = ctx.input(piece);
-                if !path.is_file() {
-                    return Err(TaskError::NotDelivered { what: "segment", path: ctx.said(&path) });
-                }
-                files.push(SegmentProofFile::read(&path).map_err(execution::ExecutionError::Segment)?);
+            for path in piece_paths(ctx, pieces)? {
+                // Named as the task names it, not where this run put it.
+                let said = ctx.said(&path).display().to_string();
+                let bytes = std::fs::read(&path)
+                    .map_err(|_| TaskError::NotDelivered { what: "segment", path: ctx.said(&path) })?;
+                files.push(SegmentProofFile::decode(&bytes, &said).map_err(execution::ExecutionError::Segment)?);
             }
             let proof = prover::ProofFile::Execution(run.aggregate(files, &progress::Silent)?);
             proof.write(out)?;
@@ -198,6 +198,27 @@ fn prove_piece(
     };
     tracing::info!(%data, "proved");
     Ok(TaskOutput { data: data.to_string().into_bytes(), files: vec![out.to_path_buf()] })
+}
+
+/// The piece files `--aggregate` names: files, or directories whose every file is a piece (a
+/// workflow delivers one input per segment under one directory).
+fn piece_paths(ctx: &TaskContext, named: &[PathBuf]) -> Result<Vec<PathBuf>, TaskError> {
+    let mut paths = Vec::new();
+    for name in named {
+        let path = ctx.input(name);
+        if path.is_dir() {
+            let listed = std::fs::read_dir(&path)
+                .map_err(|_| TaskError::NotDelivered { what: "segment", path: ctx.said(&path) })?;
+            let mut files: Vec<PathBuf> = listed.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.is_file()).collect();
+            files.sort();
+            paths.extend(files);
+        } else if path.is_file() {
+            paths.push(path);
+        } else {
+            return Err(TaskError::NotDelivered { what: "segment", path: ctx.said(&path) });
+        }
+    }
+    Ok(paths)
 }
 
 /// A proof that does not verify is a completed task whose answer is `is_success: false`; bad

@@ -27,7 +27,7 @@ const EXECUTION_TASK: &str = include_str!("../../manifests/prover-execution-task
 /// Where a v2 worker puts a task's inputs; a target elsewhere is never delivered.
 const INPUT_DIR: &str = "/mnt/gevulot/input/";
 /// Time between the task's limit running out and the job being sent again: the network's queue.
-const LEASE_MARGIN: Duration = Duration::from_secs(600);
+pub(crate) const LEASE_MARGIN: Duration = Duration::from_secs(600);
 
 /// The dispatcher's settings.
 #[derive(Clone, Debug)]
@@ -53,6 +53,10 @@ pub struct GevulotConfig {
     pub out_dir: PathBuf,
     /// How often an idle dispatcher looks for a job.
     pub idle_poll: Duration,
+    /// Execution proofs in pieces (`--split`): the prover settings every task of a block uses
+    /// (the segment setting cuts the run), and the block becomes a split workflow
+    /// (gevulot_split.rs) instead of one task.
+    pub split: Option<execution::ProverSettings>,
 }
 
 /// What a state proof's task needs besides the witness.
@@ -84,6 +88,12 @@ pub enum DispatchError {
     /// The task's time limit is missing or unreadable.
     #[error("spec.resources.time: {0}")]
     Time(String),
+    /// A template of `manifests/` lacks what the dispatcher fills in.
+    #[error("the task template: {0}")]
+    Template(&'static str),
+    /// The block's run could not be planned (split proving).
+    #[error("planning the segments: {0}")]
+    Plan(String),
     /// The task file cannot be written.
     #[error("{path}: {cause}")]
     Write {
@@ -97,7 +107,9 @@ pub enum DispatchError {
 /// A job prepared for the network: its task file and the commands that run it.
 #[derive(Debug)]
 pub struct Dispatch {
-    /// The task file written.
+    /// What was prepared ("Gevulot task", "Gevulot split workflow of 4 segments").
+    pub what: String,
+    /// The task file written (the workflow file, when split).
     pub task_file: PathBuf,
     /// The commands that send it and hand its proof back.
     pub commands: Vec<String>,
@@ -122,7 +134,11 @@ pub async fn run_dispatcher(store: Store, config: GevulotConfig, mut stop: watch
             crate::pause(config.idle_poll, &mut stop).await;
             continue;
         };
-        match dispatch(&config, &job) {
+        let prepared = match &config.split {
+            Some(settings) => crate::gevulot_split::dispatch(&config, settings, &job).await,
+            None => dispatch(&config, &job),
+        };
+        match prepared {
             Ok(d) => {
                 print_commands(&job, &d);
                 let progress = format!(
@@ -147,7 +163,7 @@ fn print_commands(job: &Claimed, d: &Dispatch) {
     tracing::info!(number = job.number, hash = %job.hash, task = %d.task_file.display(), "Gevulot task prepared (dry run)");
     let mut out = std::io::stdout().lock();
     // stdout may be closed (a supervisor that read the address only): the log has the file.
-    let _ = writeln!(out, "# block {} ({}): Gevulot task (dry run, not sent)", job.number, job.hash);
+    let _ = writeln!(out, "# block {} ({}): {} (dry run, not sent)", job.number, job.hash, d.what);
     for command in &d.commands {
         let _ = writeln!(out, "{command}");
     }
@@ -156,27 +172,53 @@ fn print_commands(job: &Claimed, d: &Dispatch) {
 
 /// Writes the block's task file and returns it with the commands.
 pub fn dispatch(config: &GevulotConfig, job: &Claimed) -> Result<Dispatch, DispatchError> {
-    let api = config.public_url.as_deref().ok_or(DispatchError::NoPublicUrl)?.trim_end_matches('/');
+    let api = public_api(config)?;
     let witness_url = format!("{api}/blocks/{}/witness", job.number);
     let (spec, time) = task_spec(config, &witness_url)?;
     let lease = time + LEASE_MARGIN;
+    let task_file = block_file(config, job, "yaml");
+    write_file(&config.out_dir, &task_file, &spec)?;
+    let mut commands = vec![
+        create_task(&task_file),
+        r#"gvltctl task get -e "$GEVULOT_ENDPOINT" TASK_ID    # TASK_ID: printed by task create; once Done, status.outputContexts[0] is PROOF_CID"#.to_string(),
+    ];
+    commands.extend(hand_in(config, job, api));
+    Ok(Dispatch { what: "Gevulot task".into(), task_file, commands, lease })
+}
+
+/// The API as the network reaches it, without a trailing slash.
+pub(crate) fn public_api(config: &GevulotConfig) -> Result<&str, DispatchError> {
+    Ok(config.public_url.as_deref().ok_or(DispatchError::NoPublicUrl)?.trim_end_matches('/'))
+}
+
+/// `<out dir>/block-N-<hash prefix><suffix>`: the files of one block's job.
+pub(crate) fn block_file(config: &GevulotConfig, job: &Claimed, suffix: &str) -> PathBuf {
     let short_hash = job.hash.trim_start_matches("0x").get(..12).unwrap_or(&job.hash);
-    let task_file = config.out_dir.join(format!("block-{}-{short_hash}.yaml", job.number));
+    config.out_dir.join(format!("block-{}-{short_hash}.{suffix}", job.number))
+}
+
+/// Writes `text` to `path` (in `dir`, made if needed), atomically.
+pub(crate) fn write_file(dir: &Path, path: &Path, text: &str) -> Result<(), DispatchError> {
     let write_error = |path: &Path| {
         let path = path.to_path_buf();
         move |cause| DispatchError::Write { path, cause }
     };
-    std::fs::create_dir_all(&config.out_dir).map_err(write_error(&config.out_dir))?;
-    witness::file::write_atomic_with(&task_file, |out| out.write_all(spec.as_bytes()))
-        .map_err(write_error(&task_file))?;
-    let proof_file = config.out_dir.join(format!("block-{}-{short_hash}-proof.json", job.number));
-    let commands = vec![
-        format!(r#"gvltctl task create -e "$GEVULOT_ENDPOINT" -n "$GEVULOT_MNEMONIC" -f {}"#, quoted(&task_file)),
-        r#"gvltctl task get -e "$GEVULOT_ENDPOINT" TASK_ID    # TASK_ID: printed by task create; once Done, status.outputContexts[0] is PROOF_CID"#.to_string(),
+    std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+    witness::file::write_atomic_with(path, |out| out.write_all(text.as_bytes())).map_err(write_error(path))
+}
+
+/// The command that sends a task file.
+pub(crate) fn create_task(file: &Path) -> String {
+    format!(r#"gvltctl task create -e "$GEVULOT_ENDPOINT" -n "$GEVULOT_MNEMONIC" -f {}"#, quoted(file))
+}
+
+/// The commands that fetch the proof (PROOF_CID) and hand it back to this server.
+pub(crate) fn hand_in(config: &GevulotConfig, job: &Claimed, api: &str) -> [String; 2] {
+    let proof_file = block_file(config, job, "proof.json");
+    [
         format!("curl -fsS -o {} {}/PROOF_CID", quoted(&proof_file), config.gateway.trim_end_matches('/')),
         format!("curl -fsS --data-binary @{} {api}/blocks/{}/proof", quoted(&proof_file), job.number),
-    ];
-    Ok(Dispatch { task_file, commands, lease })
+    ]
 }
 
 /// The prover task of `manifests/`, filled in, with its time limit (`spec.resources.time`):
@@ -191,15 +233,36 @@ pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<(String, D
             STATE_TASK
         }
     };
+    let text = fill(template, &values, |_| false)?;
+    let doc = checked_task(&text)?;
+    Ok((text, task_time(&doc)?))
+}
+
+/// `template` with each `${NAME}` of `values` replaced; a placeholder left over is refused unless
+/// `may_remain` takes its name (what a later stage fills in).
+pub(crate) fn fill(
+    template: &str,
+    values: &[(&str, &str)],
+    may_remain: fn(&str) -> bool,
+) -> Result<String, DispatchError> {
     let mut text = template.to_string();
     for (name, value) in values {
         text = text.replace(&format!("${{{name}}}"), value);
     }
-    if let Some(at) = text.find("${") {
-        let name: String = text[at..].chars().take_while(|c| *c != '}').collect();
-        return Err(DispatchError::Unfilled(format!("{name}}}")));
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("${") {
+        let name: String = rest[at + 2..].chars().take_while(|c| *c != '}').collect();
+        if !may_remain(&name) {
+            return Err(DispatchError::Unfilled(format!("${{{name}}}")));
+        }
+        rest = &rest[at + 2..];
     }
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(DispatchError::NotYaml)?;
+    Ok(text)
+}
+
+/// A filled-in task as YAML, its inputs all where a v2 worker delivers them.
+pub(crate) fn checked_task(text: &str) -> Result<serde_yaml::Value, DispatchError> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(DispatchError::NotYaml)?;
     for input in doc["spec"]["inputContexts"].as_sequence().into_iter().flatten() {
         let target = input["target"].as_str().unwrap_or_default();
         let climbs = Path::new(target).components().any(|c| c == std::path::Component::ParentDir);
@@ -207,14 +270,17 @@ pub fn task_spec(config: &GevulotConfig, witness_url: &str) -> Result<(String, D
             return Err(DispatchError::InputOutside(target.into()));
         }
     }
-    // "2h", "10m".
+    Ok(doc)
+}
+
+/// A task's time limit ("2h", "10m").
+pub(crate) fn task_time(doc: &serde_yaml::Value) -> Result<Duration, DispatchError> {
     let time = doc["spec"]["resources"]["time"].as_str().ok_or(DispatchError::Time("missing".into()))?;
-    let time = humantime::parse_duration(time).map_err(|e| DispatchError::Time(format!("{time:?}: {e}")))?;
-    Ok((text, time))
+    humantime::parse_duration(time).map_err(|e| DispatchError::Time(format!("{time:?}: {e}")))
 }
 
 /// A path as a shell word.
-fn quoted(path: &Path) -> String {
+pub(crate) fn quoted(path: &Path) -> String {
     let text = path.display().to_string();
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c)) {
         text
@@ -242,6 +308,7 @@ mod tests {
             gateway: "https://ipfs.example.org/ipfs".into(),
             out_dir: PathBuf::from("/tmp/it's here"),
             idle_poll: Duration::from_millis(100),
+            split: None,
         }
     }
 

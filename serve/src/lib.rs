@@ -13,6 +13,7 @@ pub mod blocks;
 pub mod chain;
 pub mod follow;
 pub mod gevulot;
+mod gevulot_split;
 pub mod health;
 pub mod http;
 pub mod jobs;

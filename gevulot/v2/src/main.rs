@@ -2,13 +2,14 @@
 //! them, and prints the messages a deployment would send (`--dry-run` of scripts/deploy.sh v2).
 //!   gevulot-v2 manifests [--dir manifests] [--check]
 //!   gevulot-v2 check FILE...
+//!   gevulot-v2 split-workflow --segments N
 //!   gevulot-v2 messages FILE... [--creator ADDRESS] [--pin NAME=URL=IMAGE_FILE]...
 
 use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use gevulot_v2::{check, manifest, messages};
+use gevulot_v2::{check, manifest, messages, settings};
 
 #[derive(Parser)]
 #[command(name = "gevulot-v2", about = "Gevulot v2 manifests through gevulot-rs' own types")]
@@ -26,6 +27,15 @@ enum Command {
         /// Change nothing; fail if a file differs from what the settings make.
         #[arg(long)]
         check: bool,
+    },
+    /// Print the split-proving workflow for a block of N segments (`offline_prover --proof
+    /// execution --execute-only` says N at the segment setting the tasks use).
+    SplitWorkflow {
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        segments: u64,
+        /// Print only its aggregation task, as a task manifest (with one input per segment).
+        #[arg(long)]
+        aggregate_task: bool,
     },
     /// Parse each manifest with gevulot-rs' types and check what they let through.
     Check {
@@ -72,6 +82,17 @@ fn run(command: Command) -> anyhow::Result<()> {
             if !stale.is_empty() {
                 bail!("not what gevulot/v2/src/settings.rs makes (run `gevulot-v2 manifests`): {}", stale.join(", "));
             }
+        }
+        Command::SplitWorkflow { segments, aggregate_task } => {
+            let segments = segments as usize;
+            let text = if aggregate_task {
+                let mut task = settings::execution_aggregator();
+                task.inputs = settings::aggregate_inputs(segments);
+                manifest::render(task.comment, &manifest::task(&task))?
+            } else {
+                manifest::render(&manifest::split_workflow_comment(segments), &manifest::split_workflow(segments))?
+            };
+            print!("{text}");
         }
         Command::Check { files } => {
             let mut failed = 0;

@@ -18,7 +18,7 @@ pub fn spec(s: &TaskSettings) -> TaskSpec {
         input_contexts: s
             .inputs
             .iter()
-            .map(|(source, target)| InputContext { source: (*source).into(), target: target.clone() })
+            .map(|(source, target)| InputContext { source: source.clone(), target: target.clone() })
             .collect(),
         output_contexts: s
             .outputs
@@ -75,6 +75,54 @@ pub fn workflow(prover: &TaskSettings, verifier: &TaskSettings, name: &str, kind
     }
 }
 
+/// The workflow of split proving for a block of `segments` segments: the segment tasks (one per
+/// segment, `${SEGMENT}` filled in: the fan-out), the aggregation of their pieces (the fan-in,
+/// one input per segment), then the verifier. v0 workflows run the stages in order but do not pass
+/// outputs on: each `${SEGMENT_i}` is the CID of segment task i's piece, and PROOF the
+/// aggregation's proof.json, filled in as the stages finish (scripts/deploy.sh v2 --segments).
+pub fn split_workflow(segments: usize) -> Workflow {
+    let one = settings::execution_segment_prover();
+    let fan_out = (0..segments)
+        .map(|i| {
+            let mut segment = one.clone();
+            segment.args = segment.args.iter().map(|a| a.replace("${SEGMENT}", &i.to_string())).collect();
+            spec(&segment)
+        })
+        .collect();
+    let mut aggregate = settings::execution_aggregator();
+    aggregate.inputs = settings::aggregate_inputs(segments);
+    let kind = "execution";
+    Workflow {
+        kind: "Workflow".into(),
+        version: "v0".into(),
+        metadata: metadata(
+            "eth-block-execution-split",
+            "Prove one Ethereum block's execution in segments on many workers, aggregate them, verify the proof",
+            &["ethereum", kind, "split"],
+            &[("proof-kind", kind), ("segments", &segments.to_string())],
+        ),
+        spec: WorkflowSpec {
+            stages: vec![
+                WorkflowStage { tasks: fan_out },
+                WorkflowStage { tasks: vec![spec(&aggregate)] },
+                WorkflowStage { tasks: vec![spec(&settings::execution_verifier())] },
+            ],
+        },
+        status: None,
+    }
+}
+
+/// What split_workflow's file says on top.
+pub fn split_workflow_comment(segments: usize) -> String {
+    format!(
+        "Gevulot v2 workflow: one block's execution proof in {segments} segments (docs/split-proving.md): one\n\
+         task per segment (the fan-out), the aggregation of their pieces (the fan-in), then the verifier.\n\
+         v0 workflows run the stages in order but do not pass outputs on: SEGMENT_i is the CID of segment\n\
+         task i's segment.json and PROOF the aggregation's proof.json (scripts/deploy.sh v2 --segments\n\
+         fills them in stage by stage). `gevulot-v2 split-workflow --segments N` writes it for N segments."
+    )
+}
+
 /// Every manifest: (file name, its YAML).
 pub fn all() -> anyhow::Result<Vec<(String, String)>> {
     let mut files = Vec::new();
@@ -98,6 +146,7 @@ pub fn all() -> anyhow::Result<Vec<(String, String)>> {
                        prover's proof.json CID.";
         files.push((file.to_string(), render(comment, &workflow(&prover, &verifier, name, kind))?));
     }
+    files.push(("workflow-execution-split.yaml".into(), render(&split_workflow_comment(4), &split_workflow(4))?));
     Ok(files)
 }
 

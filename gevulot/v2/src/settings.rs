@@ -43,7 +43,7 @@ pub struct TaskSettings {
     pub args: Vec<String>,
     pub env: Vec<(&'static str, &'static str)>,
     /// (source, file name under INPUT_DIR)
-    pub inputs: Vec<(&'static str, String)>,
+    pub inputs: Vec<(String, String)>,
     /// file names under OUTPUT_DIR
     pub outputs: Vec<&'static str>,
     pub resources: Resources,
@@ -82,7 +82,10 @@ pub fn state_prover() -> TaskSettings {
         .map(String::from)
         .to_vec(),
         env: vec![("RUST_LOG", "warn,gevulot=info,prover=info,circuit=info")],
-        inputs: vec![("${WITNESS}", input("witness.json")), ("${PARAMS}", input("params/${PARAMS_FILE}"))],
+        inputs: vec![
+            ("${WITNESS}".into(), input("witness.json")),
+            ("${PARAMS}".into(), input("params/${PARAMS_FILE}")),
+        ],
         outputs: vec!["proof.json", "result.json"],
         resources: Resources { cpus: 4, gpus: 0, memory_gib: 16, time: "2h" },
     }
@@ -105,9 +108,9 @@ pub fn state_verifier() -> TaskSettings {
             .to_vec(),
         env: vec![("RUST_LOG", "warn,gevulot=info,verifier=info,circuit=info")],
         inputs: vec![
-            ("${PROOF}", input("proof.json")),
-            ("${WITNESS}", input("witness.json")),
-            ("${PARAMS}", input("params/${PARAMS_FILE}")),
+            ("${PROOF}".into(), input("proof.json")),
+            ("${WITNESS}".into(), input("witness.json")),
+            ("${PARAMS}".into(), input("params/${PARAMS_FILE}")),
         ],
         outputs: vec!["result.json"],
         resources: Resources { cpus: 1, gpus: 0, memory_gib: 4, time: "10m" },
@@ -149,7 +152,7 @@ pub fn execution_prover(gpu: bool) -> TaskSettings {
         image: "${PROVER_IMAGE}",
         args: ["--kind", "execution", "--witness", &input("witness.json"), "--proof", &output("proof.json")].map(String::from).to_vec(),
         env: vec![("RUST_LOG", "warn,gevulot=info,prover=info,execution=info")],
-        inputs: vec![("${WITNESS}", input("witness.json"))],
+        inputs: vec![("${WITNESS}".into(), input("witness.json"))],
         outputs: vec!["proof.json", "result.json"],
         resources,
     }
@@ -168,15 +171,98 @@ pub fn execution_verifier() -> TaskSettings {
         image: "${VERIFIER_IMAGE}",
         args: ["--proof", &input("proof.json"), "--witness", &input("witness.json")].map(String::from).to_vec(),
         env: vec![("RUST_LOG", "warn,gevulot=info,verifier=info")],
-        inputs: vec![("${PROOF}", input("proof.json")), ("${WITNESS}", input("witness.json"))],
+        inputs: vec![("${PROOF}".into(), input("proof.json")), ("${WITNESS}".into(), input("witness.json"))],
         outputs: vec!["result.json"],
         resources: Resources { cpus: 1, gpus: 0, memory_gib: 4, time: "10m" },
     }
 }
 
+/// Split proving's first stage: one segment of the block's run (docs/split-proving.md). Every
+/// task of a block gets the same witness and segment setting, so they cut the run the same way;
+/// `${SEGMENT}` is the index. A full segment (2^20 rows) peaked at 15 GiB and took about 2
+/// minutes on 2 cores.
+pub fn execution_segment_prover() -> TaskSettings {
+    TaskSettings {
+        file: "prover-execution-segment-task.yaml",
+        comment: "Gevulot v2 task: one segment of a block's execution proof (split proving, the fan-out stage of\n\
+                  workflow-execution-split.yaml). Its output is a piece file that the aggregation task takes.",
+        name: "eth-block-execution-segment",
+        description: "Proves one segment of one Ethereum block's execution (OpenVM STARK), for aggregation",
+        tags: &["ethereum", "zkvm", "openvm", "prover", "segment"],
+        labels: vec![("proof-kind", "execution"), ("piece", "segment")],
+        image: "${PROVER_IMAGE}",
+        args: [
+            "--kind",
+            "execution",
+            "--witness",
+            &input("witness.json"),
+            // One argument each, so that a filled-in number stays a string in the YAML.
+            "--segment-memory=${SEGMENT_GIB}",
+            "--segment=${SEGMENT}",
+            "--proof",
+            &output("segment.json"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        env: vec![("RUST_LOG", "warn,gevulot=info,prover=info,execution=info")],
+        inputs: vec![("${WITNESS}".into(), input("witness.json"))],
+        outputs: vec!["segment.json", "result.json"],
+        resources: Resources { cpus: 4, gpus: 0, memory_gib: 16, time: "1h" },
+    }
+}
+
+/// Split proving's fan-in: every segment's piece (the segment tasks' outputs, under
+/// `segments/`), checked and aggregated into the block's proof file, the same file the one-task
+/// prover writes. One input per segment: `aggregate_inputs` adds them for a block's count.
+pub fn execution_aggregator() -> TaskSettings {
+    TaskSettings {
+        file: "prover-execution-aggregate-task.yaml",
+        comment: "Gevulot v2 task: the aggregation of a block's segment pieces into its execution proof (the\n\
+                  fan-in stage of workflow-execution-split.yaml). Each SEGMENT_i is the CID of segment task i's\n\
+                  segment.json: v0 workflows do not pass one stage's outputs to the next.",
+        name: "eth-block-execution-aggregate",
+        description: "Aggregates the segment proofs of one Ethereum block into its execution proof (OpenVM STARK)",
+        tags: &["ethereum", "zkvm", "openvm", "prover", "aggregation"],
+        labels: vec![("proof-kind", "execution"), ("piece", "aggregation")],
+        image: "${PROVER_IMAGE}",
+        args: [
+            "--kind",
+            "execution",
+            "--witness",
+            &input("witness.json"),
+            "--segment-memory=${SEGMENT_GIB}",
+            "--aggregate",
+            &input("segments"),
+            "--proof",
+            &output("proof.json"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        env: vec![("RUST_LOG", "warn,gevulot=info,prover=info,execution=info")],
+        inputs: aggregate_inputs(1),
+        outputs: vec!["proof.json", "result.json"],
+        resources: Resources { cpus: 8, gpus: 0, memory_gib: 16, time: "2h" },
+    }
+}
+
+/// The aggregation's inputs for a block of `segments` segments: the witness, and segment task
+/// i's piece (`${SEGMENT_i}`) as `segments/segment-i.json`.
+pub fn aggregate_inputs(segments: usize) -> Vec<(String, String)> {
+    let pieces = (0..segments).map(|i| (format!("${{SEGMENT_{i}}}"), input(&format!("segments/segment-{i}.json"))));
+    std::iter::once(("${WITNESS}".to_string(), input("witness.json"))).chain(pieces).collect()
+}
+
 /// Every task manifest, in the order manifests/ lists them.
 pub fn all_tasks() -> Vec<TaskSettings> {
-    vec![state_prover(), state_verifier(), execution_prover(false), execution_prover(true), execution_verifier()]
+    vec![
+        state_prover(),
+        state_verifier(),
+        execution_prover(false),
+        execution_prover(true),
+        execution_verifier(),
+        execution_segment_prover(),
+        execution_aggregator(),
+    ]
 }
 
 pub fn output_path(name: &str) -> String {

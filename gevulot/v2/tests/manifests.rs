@@ -317,3 +317,57 @@ fn deploy_dry_run_prints_the_messages_then_the_command() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--gpu is for the execution proof"));
 }
+
+/// scripts/deploy.sh v2 --segments N: split proving stage by stage. The N segment tasks (each its
+/// index, the segment setting), then with --pieces the aggregation with one input per piece, then
+/// with --proof the verifier; the workflow of all three is checked at each stage, and a piece
+/// count that is not the segment count is refused.
+#[test]
+fn deploy_split_proving_stage_by_stage() {
+    let root = manifests_dir().join("..");
+    let out = tempfile::tempdir().unwrap();
+    let deploy = |extra: &[&str]| {
+        let base = ["--dry-run", "v2", "--kind", "execution", "--segments", "3", "--segment-memory", "2"];
+        let images = ["--prover-image", "http://h/p.img", "--verifier-image", "http://h/v.img", "--witness", "QmW"];
+        std::process::Command::new(root.join("scripts/deploy.sh"))
+            .args(base)
+            .args(images)
+            .args(extra)
+            .env("OUT_DIR", out.path())
+            .env("GEVULOT_V2_BIN", env!("CARGO_BIN_EXE_gevulot-v2"))
+            .output()
+            .unwrap()
+    };
+    let task_at = |name: &str| {
+        let text = std::fs::read_to_string(out.path().join(name)).unwrap();
+        let check::Manifest::Task(task) = check::parse(&text).unwrap() else { panic!("{name} is not a task") };
+        task
+    };
+    let run = deploy(&[]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(stdout.matches("+ gvltctl task create -f").count(), 3, "{stdout}");
+    for i in 0..3 {
+        let segment = task_at(&format!("segment-{i}-task.yaml"));
+        assert!(segment.spec.args.contains(&format!("--segment={i}")), "{:?}", segment.spec.args);
+        assert!(segment.spec.args.contains(&"--segment-memory=2".to_string()), "{:?}", segment.spec.args);
+    }
+    let workflow = std::fs::read_to_string(out.path().join("workflow-execution-split.yaml")).unwrap();
+    let check::Manifest::Workflow(workflow) = check::parse(&workflow).unwrap() else { panic!("not a workflow") };
+    assert_eq!(workflow.spec.stages.iter().map(|s| s.tasks.len()).collect::<Vec<_>>(), [3, 1, 1]);
+
+    let run = deploy(&["--pieces", "QmA,QmB,QmC"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let aggregate = task_at("aggregate-task.yaml");
+    let sources: Vec<&str> = aggregate.spec.input_contexts.iter().map(|i| i.source.as_str()).collect();
+    assert_eq!(sources, ["QmW", "QmA", "QmB", "QmC"]);
+    assert_eq!(aggregate.spec.input_contexts[3].target, "/mnt/gevulot/input/segments/segment-2.json");
+
+    let run = deploy(&["--pieces", "QmA,QmB"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--pieces names 2 pieces, the block has 3 segments"));
+
+    let run = deploy(&["--pieces", "QmA,QmB,QmC", "--proof", "QmProof"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(task_at("verifier-execution-task.yaml").spec.input_contexts[0].source, "QmProof");
+}

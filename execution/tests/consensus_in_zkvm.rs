@@ -4,8 +4,9 @@
 //! (good, malformed, overflowing and unrecoverable signatures, through the guest's own secp256k1
 //! recovery on the curve extension), the 10 EIP-7610 cases (a creation colliding with storage
 //! alone: the guest's second run with the creation watch), the first case of every category and
-//! three of every InvalidBlocks one. `cargo test -p testkit --test consensus` runs all
-//! 3,609 natively.
+//! three of every InvalidBlocks one, and three cases of each network of the forks before Cancun
+//! (Paris, Shanghai, Shanghai to Cancun at a timestamp). `cargo test -p testkit --test consensus`
+//! runs all 3,915 natively.
 
 use execution::{ExecutionProver, ProverSettings};
 use testkit::consensus::{category_files, load_cases, run_case_also, short_name, STORAGE_COLLISION_CASES};
@@ -33,6 +34,22 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
             }
         }
     }
+    // Every other network: three cases of each (Paris, Shanghai, the Shanghai-to-Cancun transition).
+    let mut per_network = std::collections::BTreeMap::<String, usize>::new();
+    for (_, path) in category_files(&testkit::fixtures::path("blockchain-tests-forks")).unwrap() {
+        for (name, case) in &load_cases(&path).unwrap() {
+            let taken = per_network.entry(case["network"].as_str().unwrap_or_default().to_string()).or_default();
+            if *taken == 3 {
+                continue;
+            }
+            *taken += 1;
+            cases += 1;
+            if let Err(e) = run_case_also(name, case, Some(&second)).result {
+                failures.push(format!("{name}: {e:#}"));
+            }
+        }
+    }
+    assert_eq!(per_network.keys().collect::<Vec<_>>(), ["Paris", "Shanghai", "ShanghaiToCancunAtTime15k"]);
     assert!(failures.is_empty(), "{} of {cases} cases:\n{}", failures.len(), failures.join("\n"));
     assert!(cases > 100, "{cases} cases");
     eprintln!("{cases} consensus cases ran in the zkVM executor as natively");

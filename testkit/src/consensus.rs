@@ -1,7 +1,8 @@
 //! The Ethereum consensus tests (ethereum/tests BlockchainTests, in ../shared/fixtures/
-//! blockchain-tests) turned into stateless inputs and re-executed with the same code the guest
-//! runs: the full pre-state becomes tries whose nodes are the witness, each block is executed from
-//! the nodes and codes of the state before it, and the state after it opens the next block.
+//! blockchain-tests and blockchain-tests-forks) turned into stateless inputs and re-executed with
+//! the same code the guest runs: the full pre-state becomes tries whose nodes are the witness,
+//! each block is executed from the nodes and codes of its parent's post-state under its
+//! network's fork at its timestamp, and its own post-state is then there for its children.
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -81,24 +82,74 @@ pub fn run_case_also(name: &str, case: &Value, second: Option<SecondRun<'_>>) ->
     CaseOutcome { name: name.to_string(), accepted, refused, result }
 }
 
-/// Executes every block in order: the blocks accepted and the invalid blocks refused.
+/// The fork rules of a test network: one fork from genesis, or a transition at a timestamp
+/// (`ShanghaiToCancunAtTime15k`: Shanghai before 15,000, Cancun from it on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network {
+    before: Fork,
+    after: Option<(u64, Fork)>,
+}
+
+impl Network {
+    /// Every post-merge network of the tests; pre-merge networks are refused by name.
+    pub fn parse(name: &str) -> anyhow::Result<Network> {
+        let fork = |name: &str| match name {
+            "Paris" | "Merge" => Some(Fork::Paris),
+            "Shanghai" => Some(Fork::Shanghai),
+            "Cancun" => Some(Fork::Cancun),
+            "Prague" => Some(Fork::Prague),
+            "Osaka" => Some(Fork::Osaka),
+            _ => None,
+        };
+        if let Some(only) = fork(name) {
+            return Ok(Network { before: only, after: None });
+        }
+        let transition = name.strip_suffix("AtTime15k").and_then(|pair| pair.split_once("To"));
+        match transition.and_then(|(from, to)| Some((fork(from)?, fork(to)?))) {
+            Some((from, to)) if from < to => Ok(Network { before: from, after: Some((15_000, to)) }),
+            _ => bail!("network {name} is not one this code executes (Paris to Osaka, and their transitions at 15k)"),
+        }
+    }
+
+    /// The fork a block of this timestamp runs under.
+    pub fn fork_at(&self, timestamp: u64) -> Fork {
+        match self.after {
+            Some((at, to)) if timestamp >= at => to,
+            _ => self.before,
+        }
+    }
+}
+
+/// An accepted block: its header, and the headers before it (newest first, for BLOCKHASH).
+struct Known {
+    header: Header,
+    ancestors: Vec<Header>,
+}
+
+/// Executes every block in order, each on its parent's post-state (a side chain's block on its
+/// side of the fork): the blocks accepted and the invalid blocks refused. The chain whose head is
+/// `lastblockhash` is the one whose state the test checks.
 fn run_blocks(case: &Value, second: Option<SecondRun<'_>>) -> anyhow::Result<(usize, Vec<Refusal>)> {
-    ensure!(case["network"] == "Cancun", "network {} is not Cancun", case["network"]);
+    let network = Network::parse(text(&case["network"])?)?;
     let genesis = decode_header(text(&case["genesisRLP"])?).context("genesisRLP")?;
     let (root, mut nodes, mut codes) = state_tries(&case["pre"])?;
     ensure!(root == genesis.state_root, "pre-state root {root} is not the genesis stateRoot {}", genesis.state_root);
 
-    let mut chain = vec![genesis];
+    // Every state's nodes stay in the pool, so any accepted block's post-state can be built on.
+    let mut known = BTreeMap::from([(genesis.hash_slow(), Known { header: genesis, ancestors: Vec::new() })]);
     let mut refused = Vec::new();
     let mut accepted = 0;
     for (i, block) in case["blocks"].as_array().context("no blocks")?.iter().enumerate() {
         let expected = block["expectException"].as_str().map(str::to_string);
-        let result = execute_block(block, &chain, &nodes, &codes, second);
+        let result = execute_block(block, &known, network, &nodes, &codes, second);
         match (result, expected) {
             (Ok((header, post)), None) => {
                 nodes.extend(post.nodes);
                 codes.extend(post.codes.into_iter().map(|c| (keccak256(&c), c)));
-                chain.push(header);
+                let parent = &known[&header.parent_hash];
+                let ancestors =
+                    std::iter::once(parent.header.clone()).chain(parent.ancestors.iter().take(255).cloned()).collect();
+                known.insert(header.hash_slow(), Known { header, ancestors });
                 accepted += 1;
             }
             (Ok(_), Some(expected)) => bail!("block {i}: accepted, but the test expects {expected}"),
@@ -107,10 +158,11 @@ fn run_blocks(case: &Value, second: Option<SecondRun<'_>>) -> anyhow::Result<(us
         }
     }
 
-    let last = chain.last().expect("genesis");
-    let last_hash = last.hash_slow();
     let expected_last: B256 = text(&case["lastblockhash"])?.parse().context("lastblockhash")?;
-    ensure!(last_hash == expected_last, "last block hash {last_hash}, the test expects {expected_last}");
+    let last = &known
+        .get(&expected_last)
+        .with_context(|| format!("the test's last block {expected_last} was not accepted"))?
+        .header;
     if case["postState"].is_object() {
         let (post_root, _, _) = state_tries(&case["postState"])?;
         ensure!(post_root == last.state_root, "postState root {post_root}, the chain ends at {}", last.state_root);
@@ -122,7 +174,8 @@ type BlockRun = (Header, stateless::PostState);
 
 fn execute_block(
     block: &Value,
-    chain: &[Header],
+    known: &BTreeMap<B256, Known>,
+    network: Network,
     nodes: &[Bytes],
     codes: &BTreeMap<B256, Bytes>,
     second: Option<SecondRun<'_>>,
@@ -130,13 +183,17 @@ fn execute_block(
     let rlp: Bytes = text(&block["rlp"])?.parse().context("block rlp is not hex")?;
     let decoded = Block::<TxEnvelope>::decode(&mut rlp.as_ref()).context("block RLP does not decode")?;
     ensure!(decoded.body.ommers.is_empty(), "a post-merge block has no ommers");
+    let parent = known.get(&decoded.header.parent_hash).with_context(|| {
+        format!("unknown parent {} (not an accepted block of the test)", decoded.header.parent_hash)
+    })?;
     let input = StatelessInput {
         chain_id: 1,
-        // The tests run one fork from genesis whatever the chain id says.
-        dev_fork: Some(Fork::Cancun),
+        // The tests run their network's rules whatever the chain id says: the fork of the block's
+        // timestamp, with every earlier fork active from genesis.
+        dev_fork: Some(network.fork_at(decoded.header.timestamp)),
         zero_slot_leaves: false,
         header: decoded.header.clone(),
-        ancestors: chain.iter().rev().take(256).cloned().collect(),
+        ancestors: std::iter::once(parent.header.clone()).chain(parent.ancestors.iter().take(255).cloned()).collect(),
         transactions: decoded.body.transactions.iter().map(|tx| tx.encoded_2718().into()).collect(),
         withdrawals: decoded.body.withdrawals.map(|w| w.into_inner()),
         nodes: nodes.to_vec(),

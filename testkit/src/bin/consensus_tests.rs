@@ -1,5 +1,6 @@
-//! Runs the Ethereum consensus tests in ../shared/fixtures/blockchain-tests through the stateless
-//! re-execution and prints the pass count per category.
+//! Runs the Ethereum consensus tests in ../shared/fixtures/blockchain-tests and
+//! blockchain-tests-forks through the stateless re-execution and prints the pass count per
+//! category.
 //!
 //!     cargo run --release -p testkit --bin consensus_tests [-- --filter <text>] [--verbose]
 
@@ -19,9 +20,12 @@ host_cpu::check_cpu_at_start!("consensus_tests");
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let dir = testkit::fixtures::path("blockchain-tests");
     let (mut passed, mut total) = (0, 0);
-    for (category, path) in testkit::consensus::category_files(&dir)? {
+    let mut files = Vec::new();
+    for folder in ["blockchain-tests", "blockchain-tests-forks"] {
+        files.extend(testkit::consensus::category_files(&testkit::fixtures::path(folder))?);
+    }
+    for (category, path) in files {
         if args.filter.as_ref().is_some_and(|f| !category.contains(f.as_str())) {
             continue;
         }

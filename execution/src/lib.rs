@@ -26,4 +26,4 @@ pub use proof_file::{ExecutionProofFile, ExecutionTimings};
 pub use prover::{execute_witness, prove, ExecuteReport, ExecutionProver, ZKVM};
 pub use segment_progress::{observing_segments, segment_layer, OnlySegmentSpans, SegmentLayer};
 pub use settings::{ProverSettings, SettingError};
-pub use verify::{verify, ExecutionVerified};
+pub use verify::{verify, ExecutionVerified, ProverClaims};

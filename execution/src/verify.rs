@@ -10,7 +10,7 @@ use witness::WitnessFile;
 use crate::{
     error::BlockId,
     image::{image_id_hex, IMAGE_ID, VERIFYING_KEY},
-    proof_file::ExecutionProofFile,
+    proof_file::{ExecutionProofFile, ExecutionTimings},
     prover::{checked_input, commitment_of},
     zkvm, ExecutionError, ZKVM,
 };
@@ -37,6 +37,10 @@ pub struct ExecutionVerified {
     pub transactions: u32,
     /// The block's gas used.
     pub gas_used: u64,
+    /// What the file says of how it was made, which the proof does not bind: the prover's
+    /// claims, reported under this name and never as something the verifier found.
+    #[serde(rename = "prover_claims_unverified")]
+    pub claims: ProverClaims,
     /// The whole proven commitment.
     #[serde(skip)]
     pub commitment: BlockCommitment,
@@ -45,8 +49,24 @@ pub struct ExecutionVerified {
     pub witness_matched: bool,
 }
 
+/// The fields of an execution proof file that nothing proves: anyone holding the file can edit
+/// them and the proof still verifies.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProverClaims {
+    /// The zkVM text the file carries.
+    pub zkvm: String,
+    /// The prover's name and version.
+    pub prover: String,
+    /// The guest instructions the prover says it ran.
+    pub instructions: u64,
+    /// The segments the prover says it proved.
+    pub segments: usize,
+    /// The prover's timings.
+    pub timings: ExecutionTimings,
+}
+
 impl ExecutionVerified {
-    fn new(commitment: BlockCommitment, witness_matched: bool) -> Self {
+    fn new(commitment: BlockCommitment, witness_matched: bool, file: &ExecutionProofFile) -> Self {
         let c = &commitment;
         Self {
             image_id: IMAGE_ID.into(),
@@ -58,6 +78,13 @@ impl ExecutionVerified {
             zero_slot_leaves: c.zero_slot_leaves,
             transactions: c.transactions,
             gas_used: c.gas_used,
+            claims: ProverClaims {
+                zkvm: file.zkvm.clone(),
+                prover: file.prover.clone(),
+                instructions: file.instructions,
+                segments: file.segments,
+                timings: file.timings.clone(),
+            },
             commitment,
             witness_matched,
         }
@@ -119,5 +146,5 @@ pub fn verify(file: &ExecutionProofFile, witness: Option<&WitnessFile>) -> Resul
             true
         }
     };
-    Ok(ExecutionVerified::new(commitment, witness_matched))
+    Ok(ExecutionVerified::new(commitment, witness_matched, file))
 }

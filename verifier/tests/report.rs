@@ -27,11 +27,21 @@ fn a_valid_proof_gets_the_head_and_its_kinds_section_from_bytes_or_files() {
     let json = serde_json::to_value(&report).unwrap();
     assert!(json.get("state").is_none() && json["execution"]["fork"] == "Shanghai", "{json}");
 
-    // The file's own zkVM text is not what the report says.
+    // What the proof does not bind (the file's zkVM text, prover, instruction and segment counts,
+    // timings) can be edited and the proof still verifies: the report names it the prover's
+    // unverified claims, apart from what the verifier found.
     let mut claimed: serde_json::Value = serde_json::from_slice(&proof).unwrap();
     claimed["zkvm"] = "anything".into();
+    claimed["segments"] = 99.into();
+    claimed["prover"] = "someone else".into();
     let report = verify(&serde_json::to_vec(&claimed).unwrap(), "claimed.json", None, &VerifyOptions::default());
-    assert!(report.is_success && report.execution.unwrap().zkvm == execution::ZKVM);
+    assert!(report.is_success, "{}", report.message);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["execution"]["zkvm"], execution::ZKVM);
+    let claims = &json["execution"]["prover_claims_unverified"];
+    assert_eq!((claims["zkvm"].as_str(), claims["segments"].as_u64()), (Some("anything"), Some(99)), "{json}");
+    assert_eq!(claims["prover"], "someone else");
+    assert!(!report.message.contains("anything") && !report.message.contains("someone else"), "{}", report.message);
 
     let from_file = verify_file(&fixture("proof.json"), Some(&fixture("witness.json")), &VerifyOptions::default());
     assert!(from_file.is_success && from_file.proof_file.ends_with("proof.json"), "{}", from_file.message);

@@ -84,15 +84,11 @@ impl SplitRun {
         let t = Instant::now();
         let last = index + 1 == count;
         let stark = self.prover.zkvm.prove_segment(&self.prover.program, &self.input, spec, last)?;
-        let prove = secs(t);
-        Ok(self.piece(
-            Layer::Segment,
-            index,
-            index,
-            stark.proof,
-            stark.user_public_values,
-            SegmentTimings { reach_start: self.check_seconds + self.plan_seconds, prove },
-        ))
+        let timings = SegmentTimings {
+            reach_start: self.check_seconds + self.plan_seconds + stark.execute_seconds,
+            prove: secs(t) - stark.execute_seconds,
+        };
+        Ok(self.piece(Layer::Segment, index, index, stark.proof, stark.user_public_values, timings))
     }
 
     /// A leaf of the aggregation over the segment pieces given (one of the plan's groups, each

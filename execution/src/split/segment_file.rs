@@ -64,7 +64,8 @@ pub struct SegmentProofFile {
 /// Seconds spent on a piece (the prover's claim).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SegmentTimings {
-    /// Checking the witness and executing to the segment's start.
+    /// Checking the witness and planning (0 when the plan was given), then executing from the
+    /// beginning to the segment's start (0 for a leaf): what proving it apart adds.
     pub reach_start: f64,
     /// Tracing and proving the segment (or the leaf).
     pub prove: f64,

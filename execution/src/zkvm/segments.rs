@@ -55,12 +55,14 @@ pub struct SegmentSpec {
 
 /// One segment's proof: OpenVM's encoding of its STARK and, for the last segment only, the
 /// Merkle proof of the public values in the final memory (which the aggregation carries).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SegmentStark {
     /// The encoded STARK (`Proof`).
     pub proof: Vec<u8>,
     /// The encoded `UserPublicValuesProof`, for the last segment.
     pub user_public_values: Option<Vec<u8>>,
+    /// Seconds of pure execution from the beginning to the segment's start (what splitting adds).
+    pub execute_seconds: f64,
 }
 
 /// What a segment's STARK proves about its ends, read from its public values once it verifies:
@@ -134,12 +136,14 @@ impl Zkvm {
         )
         .map_err(zkvm_error("setting up"))?;
         let exe = program.0.clone();
+        let started = std::time::Instant::now();
         let start = if spec.instret_start == 0 {
             instance.vm.create_initial_state(&exe, StdIn::from_bytes(input))
         } else {
             let interpreter = instance.vm.interpreter(&exe).map_err(zkvm_error("setting up"))?;
             interpreter.execute(StdIn::from_bytes(input), Some(spec.instret_start)).map_err(guest_failed)?
         };
+        let execute_seconds = started.elapsed().as_secs_f64();
         let vm = &mut instance.vm;
         vm.transport_init_memory_to_device(&start.memory);
         let traced = vm
@@ -165,7 +169,8 @@ impl Zkvm {
         } else {
             None
         };
-        Ok(SegmentStark { proof: proof.encode_to_vec().map_err(zkvm_error("encoding a segment"))?, user_public_values })
+        let proof = proof.encode_to_vec().map_err(zkvm_error("encoding a segment"))?;
+        Ok(SegmentStark { proof, user_public_values, execute_seconds })
     }
 
     /// Verifies one segment's STARK under the app key and reads its ends.

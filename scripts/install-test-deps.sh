@@ -77,3 +77,20 @@ fi
 qemu-system-x86_64 --version | sed -n 1p
 "$root/scripts/fetch-kernel.sh" >/dev/null
 echo "kernel $(cat "$tools/kernel/version")"
+
+# The Ethereum execution specification (PyPI ethereum-execution, pinned; Python 3.11), whose t8n
+# the differential tests run beside the stateless re-execution (testkit/src/differential).
+eels_version=2.20.0
+eels="$tools/eels"
+if "$eels/bin/python" -c "import importlib.metadata as m; assert m.version('ethereum-execution') == '$eels_version'" 2>/dev/null; then
+  echo "ethereum-execution $eels_version already in $eels"
+else
+  command -v python3 >/dev/null || { echo "python3 (3.11) is needed for the execution specification" >&2; exit 1; }
+  python3 -m venv "$eels" 2>/dev/null || {
+    sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+    $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    python3 -m venv "$eels"
+  }
+  "$eels/bin/pip" install -q "ethereum-execution==$eels_version"
+fi
+echo "ethereum-execution $("$eels/bin/python" -c "import importlib.metadata as m; print(m.version('ethereum-execution'))")"

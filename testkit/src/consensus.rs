@@ -224,6 +224,11 @@ fn decode_header(hex: &str) -> anyhow::Result<Header> {
     Ok(block.header)
 }
 
+/// The state root of a test state (`pre` or `postState`).
+pub fn state_root(state: &Value) -> anyhow::Result<B256> {
+    state_tries(state).map(|(root, _, _)| root)
+}
+
 /// Full tries of a test state (`pre` or `postState`): the root, every node, every code.
 fn state_tries(state: &Value) -> anyhow::Result<(B256, Vec<Bytes>, BTreeMap<B256, Bytes>)> {
     let mut pool = NodePool::default();
@@ -233,21 +238,27 @@ fn state_tries(state: &Value) -> anyhow::Result<(B256, Vec<Bytes>, BTreeMap<B256
     for (address, account) in state.as_object().context("state is not an object")? {
         let address: Address = address.parse().context("address")?;
         let mut storage = SparseTrie::new(alloy_trie::EMPTY_ROOT_HASH);
-        for (slot, value) in account["storage"].as_object().context("storage")? {
+        // A field left out (as t8n leaves out empty storage and code) is empty.
+        let empty = serde_json::Map::new();
+        let slots = match &account["storage"] {
+            Value::Null => &empty,
+            other => other.as_object().context("storage")?,
+        };
+        for (slot, value) in slots {
             let (slot, value) = (quantity(slot)?, quantity(text(value)?)?);
             if !value.is_zero() {
                 storage.insert(&keccak256(B256::from(slot)), alloy_rlp::encode(value), &mut pool)?;
             }
         }
         nodes.extend(storage.resolved_nodes());
-        let code: Bytes = text(&account["code"])?.parse().context("code")?;
+        let code: Bytes = account["code"].as_str().unwrap_or("0x").parse().context("code")?;
         let code_hash = keccak256(&code);
         if !code.is_empty() {
             codes.insert(code_hash, code);
         }
         let leaf = TrieAccount {
-            nonce: quantity(text(&account["nonce"])?)?.to(),
-            balance: quantity(text(&account["balance"])?)?,
+            nonce: quantity(account["nonce"].as_str().unwrap_or("0x0"))?.to(),
+            balance: quantity(account["balance"].as_str().unwrap_or("0x0"))?,
             storage_root: storage.root(),
             code_hash,
         };

@@ -6,6 +6,7 @@ pub mod anvil;
 pub mod blocks;
 pub mod browser;
 pub mod consensus;
+pub mod differential;
 pub mod fault;
 pub mod fixtures;
 pub mod geth;

@@ -29,6 +29,10 @@ pub(crate) struct ProveArgs {
     /// commitment, the instruction count and the segments a proof would have (JSON on stdout).
     #[arg(long)]
     execute_only: bool,
+    /// With --execute-only: also where the guest's instructions go, by phase of the block's check
+    /// and by function (a sample of the pc every N instructions; `profile` in the JSON).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1000", requires = "execute_only")]
+    profile: Option<u64>,
 }
 
 #[derive(Args)]
@@ -58,8 +62,8 @@ pub(crate) struct LegacyArgs {
 enum Plan {
     /// A proof, written to the path.
     Prove(ProveConfig, PathBuf),
-    /// `--execute-only`: the guest in the zkVM executor.
-    Execute(ProverSettings),
+    /// `--execute-only`: the guest in the zkVM executor (with `--profile`, sampled every N).
+    Execute(ProverSettings, Option<u64>),
 }
 
 /// The arguments that do not go with the chosen kind are refused, not ignored; an output that
@@ -67,7 +71,7 @@ enum Plan {
 fn plan(args: &ProveArgs) -> anyhow::Result<Plan> {
     let config = args.flags.config(args.kind, default_keys_dir())?;
     match (config, args.execute_only, &args.proof) {
-        (ProveConfig::Execution(settings), true, _) => Ok(Plan::Execute(settings)),
+        (ProveConfig::Execution(settings), true, _) => Ok(Plan::Execute(settings, args.profile)),
         (_, true, _) => anyhow::bail!("--execute-only is for execution proofs"),
         (config, false, Some(path)) => {
             check_writable(path)?;
@@ -96,11 +100,19 @@ fn write(proof: &ProofFile, path: &Path) -> anyhow::Result<()> {
 /// Proves (or with --execute-only runs) a witness already read.
 fn run(w: &witness::WitnessFile, plan: &Plan, read_seconds: f64, quiet: bool) -> anyhow::Result<()> {
     match plan {
-        Plan::Execute(settings) => {
+        Plan::Execute(settings, profile) => {
             let prover = ExecutionProver::new(settings)?;
-            let report = execution::execute_witness(&prover, w)
-                .with_context(|| format!("executing block {}", w.block_number))?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            let context = || format!("executing block {}", w.block_number);
+            let json = match profile {
+                None => serde_json::to_value(execution::execute_witness(&prover, w).with_context(context)?)?,
+                Some(every) => {
+                    let (report, profile) = execution::profile_witness(&prover, w, *every).with_context(context)?;
+                    let mut json = serde_json::to_value(report)?;
+                    json["profile"] = serde_json::to_value(profile)?;
+                    json
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(())
         }
         Plan::Prove(config, path) => {

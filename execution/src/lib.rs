@@ -23,7 +23,7 @@ pub mod zkvm;
 pub use error::{BlockId, ExecutionError};
 pub use execution_proof::ExecutionProof;
 pub use proof_file::{ExecutionProofFile, ExecutionTimings};
-pub use prover::{execute_witness, prove, ExecuteReport, ExecutionProver, ZKVM};
+pub use prover::{execute_witness, profile_witness, prove, ExecuteReport, ExecutionProver, ZKVM};
 pub use segment_progress::{observing_segments, segment_layer, OnlySegmentSpans, SegmentLayer};
 pub use settings::{ProverSettings, SettingError};
 pub use verify::{verify, ExecutionVerified, ProverClaims};

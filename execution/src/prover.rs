@@ -119,6 +119,19 @@ pub fn execute_witness(prover: &ExecutionProver, w: &WitnessFile) -> Result<Exec
     execute_checked(prover, w).map(|(report, _)| report)
 }
 
+/// `execute_witness`, then where the guest's instructions go: a sample of the pc every `every`
+/// instructions, by function and by phase (zkvm/profile.rs).
+pub fn profile_witness(
+    prover: &ExecutionProver,
+    w: &WitnessFile,
+    every: u64,
+) -> Result<(ExecuteReport, crate::zkvm::profile::Profile), ExecutionError> {
+    let (report, input) = execute_checked(prover, w)?;
+    let profile =
+        prover.zkvm.profile(GUEST_ELF, &prover.program, &input::encode(&input), report.instructions, every)?;
+    Ok((report, profile))
+}
+
 /// `execute_witness`, also handing back the checked input for proving.
 fn execute_checked(
     prover: &ExecutionProver,

@@ -21,6 +21,7 @@ use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyi
 
 use crate::{settings::ProverSettings, ExecutionError};
 
+pub mod profile;
 pub mod segments;
 
 /// Bytes of public values: the block commitment (224 bytes) and zeros up to the next power of two,
@@ -60,6 +61,8 @@ pub fn init_file() -> String {
 /// OpenVM's SDK with this project's VM configuration.
 pub struct Zkvm {
     sdk: Sdk,
+    /// The VM configuration (for an executor of our own: the profile).
+    config: SdkVmConfig,
 }
 
 struct StopAfterSegments;
@@ -83,10 +86,11 @@ impl Zkvm {
     /// The SDK for `settings` (the app parameters; keys are made when first needed).
     pub fn new(settings: &ProverSettings) -> Result<Self, ExecutionError> {
         let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
-        let app_config = AppConfig::new(vm_config(settings), app_params);
+        let config = vm_config(settings);
+        let app_config = AppConfig::new(config.clone(), app_params);
         let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error("setting up"))?;
         use_threads(settings.threads)?;
-        Ok(Self { sdk })
+        Ok(Self { sdk, config })
     }
 
     /// Decodes and transpiles a guest ELF; a file that is not one is an error, not a panic.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotent):
 # - anvil, the real binary shipped inside the npm package @foundry-rs/anvil, into .tools/;
-# - geth, built with `go install` from the go-ethereum module (pinned), into .tools/;
+# - geth and its evm tool, built with `go install` from the go-ethereum module (pinned), into .tools/;
 # - QEMU (qemu-system-x86, and qemu-user for a binary on an emulated older CPU) and cpio from apt,
 #   for the VM image tests;
 # - the Debian kernel and modules the VM images boot, into .tools/kernel (scripts/fetch-kernel.sh);
@@ -44,6 +44,13 @@ else
   [ -x "$geth" ] || { echo "go install finished but $geth is missing" >&2; exit 1; }
 fi
 "$geth" version | sed -n "/^Version/p"
+# geth's evm tool, the differential tests' second oracle (its t8n), from the same module.
+evm="$tools/geth-$geth_version/bin/evm"
+if [ ! -x "$evm" ]; then
+  echo "building evm $geth_version from the go-ethereum module"
+  GOBIN="$tools/geth-$geth_version/bin" GOFLAGS=-mod=mod go install "github.com/ethereum/go-ethereum/cmd/evm@$geth_version"
+  [ -x "$evm" ] || { echo "go install finished but $evm is missing" >&2; exit 1; }
+fi
 
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)

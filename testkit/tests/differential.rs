@@ -59,3 +59,13 @@ fn a_wrong_answer_from_the_specification_is_a_disagreement() {
         assert!(d.fixture["blocks"][0]["rlp"].as_str().unwrap().starts_with("0x"));
     }
 }
+
+/// geth's `evm t8n`, the second oracle a disagreement is shown to, reads the same input and reaches
+/// the specification's state root (one case of each fork).
+#[test]
+fn the_second_oracle_reads_the_same_cases() {
+    for fork in [Fork::Paris, Fork::Shanghai, Fork::Cancun, Fork::Prague, Fork::Osaka] {
+        let (root, same) = testkit::differential::second_opinion(&case(3, fork)).unwrap();
+        assert!(same, "{}: geth's state root {root} is not the specification's", fork.name());
+    }
+}

@@ -79,7 +79,15 @@ fn main() -> anyhow::Result<()> {
                     &serde_json::json!({ format!("differential_{}_{seed}", fork.name()): d.fixture }),
                 )?,
             )?;
-            println!("DISAGREE {} seed {seed}: {} ({})", fork.name(), d.reason, path.display());
+            // The second oracle: which of the two a client agrees with.
+            let geth = match testkit::differential::second_opinion(&case) {
+                Ok((root, true)) => format!("geth's evm t8n agrees with the specification (state root {root})"),
+                Ok((root, false)) => {
+                    format!("geth's evm t8n does not agree with the specification (state root {root})")
+                }
+                Err(e) => format!("geth's evm t8n could not say: {e:#}"),
+            };
+            println!("DISAGREE {} seed {seed}: {} ({}); {geth}", fork.name(), d.reason, path.display());
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -8,6 +8,7 @@
 //! refuse. A disagreement is written as that consensus-test case, ready to become a fixture.
 
 mod generate;
+pub mod geth_t8n;
 pub mod program;
 pub mod rng;
 mod t8n;
@@ -57,6 +58,18 @@ pub struct Disagreement {
     pub fixture: Value,
 }
 
+/// What geth's `evm t8n` (the second oracle) says of a case's block: its state root, and whether
+/// it is the specification's.
+pub fn second_opinion(case: &Case) -> anyhow::Result<(String, bool)> {
+    let (alloc, env, txs) = t8n_input(case, &case.transactions)?;
+    let mut eels = T8n::start()?;
+    let spec = eels.run(&serde_json::json!({ "alloc": alloc, "env": env, "txs": txs }), case.fork.name(), CHAIN_ID)?;
+    let geth = geth_t8n::run(&alloc, &env, &txs, case.fork.name(), CHAIN_ID)?;
+    let root = geth["result"]["stateRoot"].as_str().unwrap_or_default().to_string();
+    let same = spec["result"]["stateRoot"].as_str() == Some(root.as_str());
+    Ok((root, same))
+}
+
 fn hex(bytes: &[u8]) -> String {
     format!("0x{}", alloy_primitives::hex::encode(bytes))
 }
@@ -70,8 +83,9 @@ fn alloc_json(alloc: &BTreeMap<Address, Account>) -> Value {
     let accounts: Map<String, Value> = alloc
         .iter()
         .map(|(address, a)| {
-            let storage: Map<String, Value> =
-                a.storage.iter().map(|(k, v)| (quantity(k), Value::String(quantity(v)))).collect();
+            // Whole words: geth reads storage keys and values as 32-byte hex.
+            let word = |v: &U256| format!("{:#x}", B256::from(*v));
+            let storage: Map<String, Value> = a.storage.iter().map(|(k, v)| (word(k), Value::String(word(v)))).collect();
             let account = json!({ "balance": quantity(a.balance), "nonce": quantity(a.nonce), "code": hex(&a.code), "storage": storage });
             (format!("{address:#x}"), account)
         })
@@ -126,19 +140,12 @@ fn number(result: &Value, name: &str) -> anyhow::Result<u64> {
     u64::from_str_radix(text.trim_start_matches("0x"), 16).with_context(|| format!("t8n's {name} {text:?}"))
 }
 
-/// Runs `case` through t8n, then its block through the consensus runner.
-pub fn run(t8n: &mut T8n, case: &Case) -> anyhow::Result<Outcome> {
-    run_changed(t8n, case, |_| {})
-}
-
-/// As [`run`], with t8n's answer for the block changed by `change` first: what the tests use to
-/// show that a wrong answer is caught.
-pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> anyhow::Result<Outcome> {
+/// What t8n reads for `case` with `transactions`: the pre-state, the environment (the genesis's
+/// hash for BLOCKHASH), the transactions as RLP.
+fn t8n_input(case: &Case, transactions: &[TxEnvelope]) -> anyhow::Result<(Value, Value, String)> {
     let env = &case.env;
     let pre = alloc_json(&case.alloc);
-    let pre_root = crate::consensus::state_root(&pre)?;
-    let genesis = genesis(case, pre_root);
-    let base_fee = next_base_fee(env);
+    let genesis = genesis(case, crate::consensus::state_root(&pre)?);
     let mut t8n_env = json!({
         "currentCoinbase": format!("{:#x}", env.coinbase),
         "currentGasLimit": quantity(env.gas_limit),
@@ -146,7 +153,7 @@ pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> a
         "currentTimestamp": quantity(env.timestamp),
         "currentRandom": format!("{:#x}", env.prev_randao),
         "currentDifficulty": "0x0",
-        "currentBaseFee": quantity(base_fee),
+        "currentBaseFee": quantity(next_base_fee(env)),
         "blockHashes": { "0x0": format!("{:#x}", genesis.hash_slow()) },
     });
     if let Some(withdrawals) = &env.withdrawals {
@@ -158,11 +165,26 @@ pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> a
         t8n_env["parentExcessBlobGas"] = json!("0x0");
         t8n_env["parentBlobGasUsed"] = json!("0x0");
     }
+    let mut txs_rlp = Vec::new();
+    transactions.to_vec().encode(&mut txs_rlp);
+    Ok((pre, t8n_env, hex(&txs_rlp)))
+}
+
+/// Runs `case` through t8n, then its block through the consensus runner.
+pub fn run(t8n: &mut T8n, case: &Case) -> anyhow::Result<Outcome> {
+    run_changed(t8n, case, |_| {})
+}
+
+/// As [`run`], with t8n's answer for the block changed by `change` first: what the tests use to
+/// show that a wrong answer is caught.
+pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> anyhow::Result<Outcome> {
+    let env = &case.env;
+    let pre = alloc_json(&case.alloc);
+    let genesis = genesis(case, crate::consensus::state_root(&pre)?);
+    let base_fee = next_base_fee(env);
     let mut transition = |transactions: &[TxEnvelope]| {
-        let mut txs_rlp = Vec::new();
-        transactions.to_vec().encode(&mut txs_rlp);
-        let input = json!({ "alloc": pre, "env": t8n_env, "txs": hex(&txs_rlp) });
-        t8n.run(&input, case.fork.name(), CHAIN_ID)
+        let (alloc, env, txs) = t8n_input(case, transactions)?;
+        t8n.run(&json!({ "alloc": alloc, "env": env, "txs": txs }), case.fork.name(), CHAIN_ID)
     };
     let first = transition(&case.transactions)?;
     let rejected: Vec<usize> = first["result"]["rejected"]

@@ -8,7 +8,7 @@ use alloc::{borrow::Cow, collections::BTreeMap, format, string::ToString, vec::V
 use alloy_consensus::{
     proofs::calculate_withdrawals_root,
     transaction::{Recovered, SignerRecoverable},
-    Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
+    Header, ReceiptEnvelope, TxEip4844Variant, TxEnvelope, TxReceipt,
 };
 use alloy_eips::{eip2718::Decodable2718, eip2718::Encodable2718};
 use alloy_evm::{
@@ -261,6 +261,17 @@ fn decode_transactions(raw: &[Bytes]) -> Result<Vec<Recovered<TxEnvelope>>, Stat
         .map(|(index, bytes)| {
             let fail = |reason: alloc::string::String| StatelessError::Transaction { index, reason };
             let tx = TxEnvelope::decode_2718_exact(bytes).map_err(|e| fail(format!("does not decode: {e}")))?;
+            // alloy also decodes a blob transaction in its network form (with its blobs,
+            // commitments and proofs), which a block body never holds.
+            if let TxEnvelope::Eip4844(signed) = &tx {
+                if matches!(signed.tx(), TxEip4844Variant::TxEip4844WithSidecar(_)) {
+                    return Err(fail(
+                        "a blob transaction in its network form (with blobs, commitments and proofs), \
+                                     which a block body does not hold"
+                            .into(),
+                    ));
+                }
+            }
             let signer = tx.recover_signer().map_err(|e| fail(format!("signature: {e}")))?;
             Ok(Recovered::new_unchecked(tx, signer))
         })

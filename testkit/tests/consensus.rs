@@ -74,3 +74,53 @@ fn invalid_blocks_are_refused_with_a_reason() {
     let gas_limit = refusals.iter().find(|r| r.expected.contains("INVALID_GASLIMIT")).unwrap();
     assert!(gas_limit.reason.contains("gasLimit"), "{}", gas_limit.reason);
 }
+
+/// A blob transaction in its network form (its blobs, commitments and proofs around it) inside a
+/// block body is refused, as clients refuse it, though alloy decodes it: a Cancun case's blob
+/// transaction rewritten so, with the transactions root that form gives.
+#[test]
+fn a_blob_transaction_in_its_network_form_in_a_block_is_refused() {
+    use alloy_consensus::{BlobTransactionSidecar, Block, TxEip4844Variant, TxEip4844WithSidecar, TxEnvelope};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_rlp::{Decodable, Encodable};
+
+    let path = testkit::fixtures::path("blockchain-tests").join("GeneralStateTests-Cancun.json.gz");
+    let cases = testkit::consensus::load_cases(&path).unwrap();
+    let (name, mut case, mut block) = cases
+        .iter()
+        .find_map(|(name, case)| {
+            let rlp: alloy_primitives::Bytes = case["blocks"][0]["rlp"].as_str()?.parse().ok()?;
+            let block = Block::<TxEnvelope>::decode(&mut rlp.as_ref()).ok()?;
+            let blob = block.body.transactions.iter().any(|t| matches!(t, TxEnvelope::Eip4844(_)));
+            (blob && case["blocks"][0].get("expectException").is_none()).then(|| (name.clone(), case.clone(), block))
+        })
+        .expect("a Cancun case with a blob transaction");
+    assert!(testkit::consensus::run_case(&name, &case).result.is_ok(), "{name} passes as it is");
+
+    let sidecar = BlobTransactionSidecar {
+        blobs: vec![Default::default()],
+        commitments: vec![Default::default()],
+        proofs: vec![Default::default()],
+    };
+    for tx in block.body.transactions.iter_mut() {
+        if let TxEnvelope::Eip4844(signed) = tx {
+            let plain = signed.tx().tx().clone();
+            let wrapped = TxEip4844Variant::TxEip4844WithSidecar(TxEip4844WithSidecar {
+                tx: plain,
+                sidecar: sidecar.clone().into(),
+            });
+            *tx = TxEnvelope::Eip4844(alloy_consensus::Signed::new_unhashed(wrapped, *signed.signature()));
+        }
+    }
+    block.header.transactions_root =
+        alloy_consensus::proofs::ordered_trie_root_with_encoder(&block.body.transactions, |t, out| t.encode_2718(out));
+    let mut rlp = Vec::new();
+    block.encode(&mut rlp);
+    case["blocks"] = serde_json::json!([{ "rlp": format!("0x{}", alloy_primitives::hex::encode(&rlp)), "expectException": "network form" }]);
+    case["lastblockhash"] = case["genesisBlockHeader"]["hash"].clone();
+    case.as_object_mut().unwrap().remove("postState");
+    let outcome = testkit::consensus::run_case(&name, &case);
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    let reason = &outcome.refused.first().expect("the block is refused").reason;
+    assert!(reason.contains("network form"), "{reason}");
+}

@@ -141,9 +141,9 @@ impl Zkvm {
             *phases.entry(phase_of(owner)).or_default() += n;
         }
         let mut phases: Vec<(String, u64)> = phases.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        phases.sort_by(|a, b| b.1.cmp(&a.1));
+        phases.sort_by_key(|p| std::cmp::Reverse(p.1));
         let mut functions: Vec<(String, u64)> = by_function.into_iter().collect();
-        functions.sort_by(|a, b| b.1.cmp(&a.1));
+        functions.sort_by_key(|f| std::cmp::Reverse(f.1));
         functions.truncate(30);
         Ok(Profile { instructions: total, every, phases, functions })
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the CPU a build targets (and the release profile's other knobs) does to proving: builds
 # prover_cmd once per variant (each in a target directory of its own under target/bench-cpu/),
-# then, in one run on this machine, makes the same execution proof of the same 1-transaction
-# witness with each build in turn, ROUNDS times, and prints a table: the guest in the executor,
-# the proof, wall time, peak RSS, and whether the verifier (the default build's) accepts it.
+# except that v3 and v3-mimalloc share the workspace's own target/ (the same flags: only cli is
+# built again), copies each binary out to target/bench-cpu/bin/, then, in one run on this
+# machine, makes the same execution proof of the same 1-transaction witness with each build in
+# turn, ROUNDS times, and prints a table: the guest in the executor, the proof, wall time, peak RSS, and whether the verifier (the default build's) accepts it.
 #
 #   scripts/bench-host-cpu.sh                       # generic and x86-64-v3 (about 25 min here)
 #   VARIANTS="generic v3 v4 v3-lto v3-mimalloc" ROUNDS=1 scripts/bench-host-cpu.sh
@@ -23,7 +24,7 @@ mkdir -p "$out"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | sed -n 1p)"
 grep -q avx512f /proc/cpuinfo && echo "this CPU has AVX-512 (x86-64-v4)" || echo "this CPU has no AVX-512: v4 cannot run here"
 
-# build VARIANT: target/bench-cpu/VARIANT/release/prover_cmd
+# build VARIANT: target/bench-cpu/bin/VARIANT
 build() {
   local variant=$1 flags="-C target-cpu=x86-64-v3" features=() env=()
   case "$variant" in
@@ -35,20 +36,23 @@ build() {
     *) echo "unknown variant $variant" >&2; exit 2 ;;
   esac
   local dir=$out/$variant start
+  case "$variant" in v3 | v3-mimalloc) dir=$root/target ;; esac
   start=$(date +%s)
   env "${env[@]}" CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="$flags" CARGO_TARGET_DIR="$dir" \
     cargo build --locked --release -q -p cli --bin prover_cmd "${features[@]}"
+  mkdir -p "$out/bin"
+  cp "$dir/release/prover_cmd" "$out/bin/$variant"
   echo "built $variant in $(( $(date +%s) - start )) s" >&2
 }
 
 for variant in $variants; do build "$variant"; done
-reference=$out/v3/release/prover_cmd
+reference=$out/bin/v3
 [ -x "$reference" ] || build v3
 
 printf '\n| build | round | execute (s) | prove (s) | wall (s) | peak RSS (GiB) | verified |\n|---|---|---|---|---|---|---|\n'
 for round in $(seq "$rounds"); do
   for variant in $variants; do
-    bin=$out/$variant/release/prover_cmd
+    bin=$out/bin/$variant
     run=$out/$variant-run$round
     execute=$("$bin" -q offline_prover --proof execution --execute-only -w "$witness" |
       python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["execute_seconds"])')

@@ -11,7 +11,7 @@ use common::{hex_flip, ok, prover_cmd, read_json, refuses, s, verify};
 use serde_json::Value;
 use testkit::{anvil::Anvil, blocks};
 
-/// A segment memory budget (GiB) small enough to split the 1-transaction block (4 segments).
+/// A segment memory budget (GiB) small enough to split the 1-transaction block (3 segments).
 const SMALL_SEGMENT_GIB: &str = "1";
 
 #[test]

@@ -1,5 +1,5 @@
 //! One block, many provers: `serve --split` on a real PostgreSQL server, its block's execution
-//! proof made in pieces by two `prover_cmd worker` processes. The block's job is planned (4
+//! proof made in pieces by two `prover_cmd worker` processes. The block's job is planned (3
 //! segments at a 1 GiB segment setting), each segment and the leaf are jobs of their own, one
 //! worker is killed with SIGKILL while it proves a segment and only that segment is proven again
 //! (by whichever worker takes it when its lease runs out), the block's job aggregates, the
@@ -92,10 +92,11 @@ fn two_workers_prove_one_block_in_pieces_and_a_killed_workers_segment_is_proven_
     let dir = tempfile::tempdir().unwrap();
     let anvil = Anvil::start(Some("shanghai")).unwrap();
     let chain = blocks::Chain::new(&anvil).unwrap();
-    // One block of one transfer, and nothing after it: the only job. Block 1 of a fresh anvil
-    // cannot be captured (its genesis header's stateRoot is the empty root), so block 1 is empty.
+    // One block of one storage clear, and nothing after it: the only job. Block 1 of a fresh
+    // anvil cannot be captured (its genesis header's stateRoot is the empty root), so block 1 is
+    // empty.
     anvil.rpc("evm_mine", serde_json::json!([])).unwrap();
-    let number = chain.one_block(|c| c.transfer(1, "0x00000000000000000000000000000000000000aa", 1).map(drop)).unwrap();
+    let (number, _, _) = blocks::store_clear_block(&chain).unwrap();
 
     let args = ["-r", &anvil.url, "--db", &pg.url, "--from", &number.to_string(), "--workers", "0", "--split"];
     let serve = Serve::start(&args, dir.path());

@@ -16,7 +16,7 @@ pub const GUEST_ELF: &[u8] = include_bytes!("../guest/execution-guest.elf");
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x3ba2930deb493849e882fd62083cd81c70190432e542882dddff395298ac5c24";
+pub const IMAGE_ID: &str = "0xd04d65565dffae26cccac93197c2211c5e16e6029f0744221a4333770c764c6f";
 
 /// An image id as 0x and 64 hex digits.
 pub fn image_id_hex(id: &[u8; 32]) -> String {

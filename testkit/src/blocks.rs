@@ -168,16 +168,23 @@ pub struct SmallBlock {
     pub sender: String,
 }
 
-/// The smallest blocks that still prove something of every kind: the fee recipient is set to the
-/// sender, so a block with one storage clear touches two accounts (sender, contract) and one slot,
-/// whose pre-state value is proven by inclusion; and an empty block touches the fee recipient only.
-pub fn small_block(chain: &Chain<'_>) -> anyhow::Result<SmallBlock> {
+/// The one-transaction block of [`small_block`] alone (nothing mined after it): its number, the
+/// store contract's address and the sender.
+pub fn store_clear_block(chain: &Chain<'_>) -> anyhow::Result<(u64, String, String)> {
     let sender = chain.accounts[0].clone();
     chain.anvil.rpc("anvil_setCoinbase", json!([sender]))?;
     let deploy = chain.deploy_store(0)?;
     let store = chain.created_address(&deploy)?;
     let number = chain.one_block(|c| c.store(0, &store, 5, 0).map(|_| ()))?;
     ensure!(chain.tx_count(number)? == 1, "expected one transaction in block {number}");
+    Ok((number, store, sender))
+}
+
+/// The smallest blocks that still prove something of every kind: the fee recipient is set to the
+/// sender, so a block with one storage clear touches two accounts (sender, contract) and one slot,
+/// whose pre-state value is proven by inclusion; and an empty block touches the fee recipient only.
+pub fn small_block(chain: &Chain<'_>) -> anyhow::Result<SmallBlock> {
+    let (number, store, sender) = store_clear_block(chain)?;
     let empty = chain.one_block(|_| Ok(()))?;
     ensure!(chain.tx_count(empty)? == 0, "expected an empty block {empty}");
     Ok(SmallBlock { number, empty, store, sender })

@@ -24,6 +24,8 @@ pub struct ExecutionProver {
     pub(crate) zkvm: Zkvm,
     pub(crate) program: Program,
     pub(crate) settings: ProverSettings,
+    /// The ELF the program is of (its symbols name the profile's functions).
+    elf: Vec<u8>,
 }
 
 /// What running the guest in the zkVM executor established (no proof).
@@ -56,7 +58,7 @@ impl ExecutionProver {
     pub fn with_elf(settings: &ProverSettings, elf: &[u8]) -> Result<Self, ExecutionError> {
         let zkvm = Zkvm::new(settings)?;
         let program = zkvm.load(elf)?;
-        Ok(Self { zkvm, program, settings: settings.clone() })
+        Ok(Self { zkvm, program, settings: settings.clone(), elf: elf.to_vec() })
     }
 
     /// Runs the guest on `input` in the executor; with `metered`, also counts instructions and
@@ -128,7 +130,7 @@ pub fn profile_witness(
 ) -> Result<(ExecuteReport, crate::zkvm::profile::Profile), ExecutionError> {
     let (report, input) = execute_checked(prover, w)?;
     let profile =
-        prover.zkvm.profile(GUEST_ELF, &prover.program, &input::encode(&input), report.instructions, every)?;
+        prover.zkvm.profile(&prover.elf, &prover.program, &input::encode(&input), report.instructions, every)?;
     Ok((report, profile))
 }
 

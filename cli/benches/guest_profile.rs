@@ -1,0 +1,94 @@
+//! Where a block's guest instructions go (docs/performance.md): the four recorded mainnet blocks
+//! (replayed from the zeth recordings) and the anvil blocks of the tests, each run in the zkVM
+//! executor with the pinned guest and profiled (`--execute-only --profile`'s sampling: the pc
+//! every 1,000 instructions, by phase of the block's check). Prints per block the instructions,
+//! instructions per unit of gas, and each phase's share; with `BEFORE_ELF=<guest ELF>` the same
+//! blocks with that guest too, and the ratio.
+//!
+//! Run with:
+//!
+//!     cargo bench -p cli --bench guest_profile
+//!     BEFORE_ELF=/path/to/older/execution-guest.elf cargo bench -p cli --bench guest_profile
+
+use std::collections::BTreeMap;
+
+use execution::{ExecutionProver, ProverSettings};
+use progress::Silent;
+use testkit::{anvil::Anvil, blocks, fixtures::ZethCache, replay::ReplayNode};
+use witness::{
+    capture::{capture, CaptureOptions},
+    rpc::{RpcClient, RpcConfig},
+    WitnessFile,
+};
+
+fn captured(url: &str, block: u64) -> anyhow::Result<WitnessFile> {
+    let client = RpcClient::new(url, RpcConfig::default());
+    Ok(capture(&client, &CaptureOptions::new(block, 1), &Silent)?.witness)
+}
+
+fn witnesses() -> anyhow::Result<Vec<(String, WitnessFile)>> {
+    let mut out = Vec::new();
+    for (file, number) in testkit::fixtures::ZETH_BLOCKS {
+        let server = ReplayNode::new(ZethCache::load(file)?).serve(0)?;
+        out.push((format!("mainnet {number}"), captured(&server.url, *number)?));
+    }
+    let anvil = Anvil::start(Some("shanghai"))?;
+    let chain = blocks::Chain::new(&anvil)?;
+    let small = blocks::small_block(&chain)?.number;
+    out.push(("anvil, 1 tx".into(), captured(&anvil.url, small)?));
+    let mixed = blocks::mixed_block(&chain)?.number;
+    out.push(("anvil, 5 txs (mixed)".into(), captured(&anvil.url, mixed)?));
+    Ok(out)
+}
+
+fn main() -> anyhow::Result<()> {
+    let settings = ProverSettings::default();
+    let pinned = ExecutionProver::new(&settings)?;
+    let before = match std::env::var_os("BEFORE_ELF") {
+        Some(path) => Some(ExecutionProver::with_elf(&settings, &std::fs::read(path)?)?),
+        None => None,
+    };
+    let mut phases_total: BTreeMap<String, u64> = BTreeMap::new();
+    println!("| block | txs | gas | instructions | per gas | before | ratio | largest phases |\n|---|---|---|---|---|---|---|---|");
+    for (name, w) in witnesses()? {
+        let (report, profile) = execution::profile_witness(&pinned, &w, 1_000)?;
+        let c = report.commitment;
+        let earlier = match &before {
+            Some(prover) => Some(execution::execute_witness(prover, &w)?.instructions),
+            None => None,
+        };
+        let shares: Vec<String> = profile
+            .phases
+            .iter()
+            .take(4)
+            .map(|(phase, n)| {
+                format!(
+                    "{} {:.0}%",
+                    phase.split(" (").next().unwrap_or(phase),
+                    100.0 * *n as f64 / report.instructions as f64
+                )
+            })
+            .collect();
+        for (phase, n) in &profile.phases {
+            *phases_total.entry(phase.clone()).or_default() += n;
+        }
+        println!(
+            "| {name} | {} | {} | {} | {:.1} | {} | {} | {} |",
+            c.transactions,
+            c.gas_used,
+            report.instructions,
+            report.instructions as f64 / c.gas_used.max(1) as f64,
+            earlier.map_or("".into(), |e| e.to_string()),
+            earlier.map_or("".into(), |e| format!("{:.2}x fewer", e as f64 / report.instructions as f64)),
+            shares.join(", ")
+        );
+    }
+    let all: u64 = phases_total.values().sum();
+    let mut phases: Vec<_> = phases_total.into_iter().collect();
+    phases.sort_by_key(|p| std::cmp::Reverse(p.1));
+    println!("\nAll of these blocks together, by phase:\n\n| phase | instructions | share |\n|---|---|---|");
+    for (phase, n) in phases {
+        println!("| {phase} | {n} | {:.1}% |", 100.0 * n as f64 / all as f64);
+    }
+    Ok(())
+}

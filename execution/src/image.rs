@@ -16,7 +16,7 @@ pub const GUEST_ELF: &[u8] = include_bytes!("../guest/execution-guest.elf");
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0xd04d65565dffae26cccac93197c2211c5e16e6029f0744221a4333770c764c6f";
+pub const IMAGE_ID: &str = "0x0cc3ed23079bf4037064513475718654e9862a72e9e85d5fd87f432b1cbaab6b";
 
 /// An image id as 0x and 64 hex digits.
 pub fn image_id_hex(id: &[u8; 32]) -> String {

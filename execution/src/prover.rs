@@ -217,7 +217,7 @@ fn with_segment_progress<T>(progress: &dyn Progress, count: usize, prove: impl F
 
 /// What the proof establishes, and how it was made.
 pub const ZKVM: &str =
-    "OpenVM 2.0.2 (RV32IM, keccak, secp256k1), STARK over BabyBear, segments aggregated into one proof";
+    "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1), STARK over BabyBear, segments aggregated into one proof";
 
 /// The native check, which ends with the stateless re-execution: its input (completed with any
 /// derived node) is what the guest reads, its commitment what the guest must reveal.

@@ -2,14 +2,21 @@
 //! block the native run accepts, the guest accepts with the same commitment; every block the native
 //! run refuses (the InvalidBlocks cases), the guest refuses. The sample: the 81 ecrecover cases
 //! (good, malformed, overflowing and unrecoverable signatures, through the guest's own secp256k1
-//! recovery on the curve extension), the 10 EIP-7610 cases (a creation colliding with storage
-//! alone: the guest's second run with the creation watch), the first case of every category and
-//! three of every InvalidBlocks one, and three cases of each network of the forks before Cancun
-//! (Paris, Shanghai, Shanghai to Cancun at a timestamp). `cargo test -p testkit --test consensus`
+//! recovery on the curve extension), every case that calls sha256 (on the SHA-2 extension in the
+//! guest, revm's software on the host), RIPEMD-160, modexp or the identity precompile, or
+//! precompiles by address (PRECOMPILE_CASES), the 10 EIP-7610 cases (a creation colliding with
+//! storage alone: the guest's second run with the creation watch), the first case of every
+//! category and three of every InvalidBlocks one, and three cases of each network of the forks
+//! before Cancun (Paris, Shanghai, Shanghai to Cancun at a timestamp). `cargo test -p testkit --test consensus`
 //! runs all 3,915 natively.
 
 use execution::{ExecutionProver, ProverSettings};
 use testkit::consensus::{category_files, load_cases, run_case_also, short_name, STORAGE_COLLISION_CASES};
+
+/// Case names (lower case) that call precompiles: each such case runs the guest's precompiles
+/// against revm's own on the host. blake2f is left out: its cases run up to millions of rounds,
+/// in plain RISC-V in both.
+const PRECOMPILE_CASES: &[&str] = &["ecrecover", "sha256", "ripemd", "modexp", "identit", "precompile"];
 
 #[test]
 fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
@@ -22,8 +29,9 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
     for (category, path) in category_files(&dir).unwrap() {
         let firsts = if category.starts_with("InvalidBlocks") { 3 } else { 1 };
         for (i, (name, case)) in load_cases(&path).unwrap().iter().enumerate() {
-            let sampled =
-                name.to_lowercase().contains("ecrecover") || STORAGE_COLLISION_CASES.contains(&short_name(name));
+            let lower = name.to_lowercase();
+            let sampled = PRECOMPILE_CASES.iter().any(|p| lower.contains(p))
+                || STORAGE_COLLISION_CASES.contains(&short_name(name));
             if i >= firsts && !sampled {
                 continue;
             }

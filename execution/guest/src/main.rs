@@ -8,16 +8,19 @@ extern crate alloc;
 // Links OpenVM's `native_keccak256`, which alloy-primitives' `native-keccak` calls.
 extern crate openvm_keccak256;
 
+mod precompiles;
 mod secp256k1;
+mod sha256;
 
 // Registers secp256k1's moduli and curve with the VM, in the order of the host's VM configuration
 // (openvm_init.rs is written by `prover_cmd execution_image --write-init`).
 openvm::init!();
 
 fn main() {
-    // Signature recovery through the curve extension, for alloy (senders) and revm (ecrecover).
+    // Signature recovery through the curve extension for alloy (senders); revm's precompiles on
+    // the extensions where there is one (precompiles.rs).
     let installed = alloy_consensus::crypto::backend::install_default_provider(std::sync::Arc::new(secp256k1::AlloyRecovery));
-    assert!(installed.is_ok() && revm::precompile::install_crypto(secp256k1::RevmCrypto), "crypto providers installed once");
+    assert!(installed.is_ok() && revm::precompile::install_crypto(precompiles::RevmCrypto), "crypto providers installed once");
     let bytes = openvm::io::read_vec();
     let input = stateless::StatelessInput::from_bytes(&bytes).expect("stateless input decodes");
     let executed = stateless::execute_block(&input).expect("block re-executes to its header");

@@ -146,22 +146,3 @@ impl alloy_consensus::crypto::backend::CryptoProvider for AlloyRecovery {
         Ok(Address::from_slice(&keccak256(&pubkey[1..])[12..]))
     }
 }
-
-/// revm's pluggable precompile crypto: ecrecover through the curve extension, the rest as revm
-/// does it.
-#[derive(Debug)]
-pub struct RevmCrypto;
-
-impl revm::precompile::Crypto for RevmCrypto {
-    fn secp256k1_ecrecover(
-        &self,
-        sig: &[u8; 64],
-        recid: u8,
-        msg: &[u8; 32],
-    ) -> Result<[u8; 32], revm::precompile::PrecompileHalt> {
-        let address = recover_address(sig, recid, msg).ok_or(revm::precompile::PrecompileHalt::Secp256k1RecoverFailed)?;
-        let mut out = [0u8; 32];
-        out[12..].copy_from_slice(address.as_slice());
-        Ok(out)
-    }
-}

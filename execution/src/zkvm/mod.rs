@@ -32,7 +32,8 @@ pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN.next_power_of_t
 /// code hash goes through it: about 290 instructions a hash instead of tens of thousands); the
 /// modular-arithmetic extension for secp256k1's two fields and the short Weierstrass extension for
 /// its curve (signature recovery of every sender and the ecrecover precompile: about 11M
-/// instructions each in software). The guest declares the same moduli and curve in the same order
+/// instructions each in software); the SHA-2 extension (the sha256 precompile: one instruction a
+/// 64-byte block). The guest declares the same moduli and curve in the same order
 /// (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
 /// the verifying key, so changing it changes what verifies.
 pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
@@ -45,6 +46,7 @@ pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
         .rv32m(Default::default())
         .io(Default::default())
         .keccak(Default::default())
+        .sha2(Default::default())
         .modular(ModularExtension::new(vec![secp256k1.modulus.clone(), secp256k1.scalar.clone()]))
         .ecc(WeierstrassExtension::new(vec![secp256k1]))
         .build()

@@ -24,6 +24,7 @@ const PHASES: &[(&str, &[&str])] = &[
         "signature recovery (secp256k1, curve extension)",
         &["k256", "ecdsa", "secp256k1", "openvm_ecc", "openvm_algebra", "recover_signer", "ecrecover"],
     ),
+    ("sha256 (SHA-2 extension)", &["openvm_sha2", "execution_guest::sha256"]),
     ("precompiles in software: sha256", &["sha2", "sha256"]),
     ("precompiles in software: ripemd160", &["ripemd"]),
     ("precompiles in software: modexp", &["modexp", "aurora_engine"]),

@@ -4,18 +4,14 @@
 //! - the plan (witness check and metered execution) runs once, first, on one machine;
 //! - the segments are list-scheduled on W workers, longest first (a worker takes the next piece
 //!   when it is free, as the jobs table hands them out); a segment costs the execution from the
-//!   beginning to its start plus its proof, as measured, plus `SETUP` for the worker to load the
-//!   guest and the keys;
+//!   beginning to its start plus its proof, as measured, plus the setup a worker process spent
+//!   around them (guest loaded, keys made), as measured;
 //! - the leaves (groups of 4 segments) are scheduled the same way once every segment is done (a
 //!   leaf can start as soon as its own 4 are: ignored, so the model is slightly pessimistic);
 //! - the internal layers and the last wrap run on one machine: serial, as measured.
 //!
 //! Not modelled: moving the witness and the pieces between machines (a mainnet witness is a few
 //! MB, a segment piece about 1.5 MB), and the database's round trips (milliseconds).
-
-/// A worker's setup for each piece (guest transpiled, app key made), seconds: measured as the
-/// difference between a `prove_segment` process and the segment's own times.
-pub(crate) const SETUP: f64 = 5.0;
 
 /// What one whole split proof measured, seconds.
 #[derive(Debug)]
@@ -28,12 +24,15 @@ pub(crate) struct Measured {
     pub(crate) leaves: Vec<f64>,
     /// The rest of the aggregation: the leaves checked, the internal layers, the last wrap.
     pub(crate) aggregate: f64,
+    /// A worker process's setup for each piece (guest transpiled, app key made): the mean of a
+    /// `prove_segment` process's wall time less the segment's own times.
+    pub(crate) setup: f64,
 }
 
 /// The makespan of `jobs` on `workers`, longest first onto the least loaded worker.
 pub(crate) fn schedule(jobs: &[f64], workers: usize) -> f64 {
     let mut sorted = jobs.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
+    sorted.sort_by(|a, b| b.total_cmp(a)); // descending: longest first
     let mut load = vec![0.0f64; workers.max(1)];
     for job in sorted {
         let least = load.iter_mut().min_by(|a, b| a.total_cmp(b)).expect("at least one worker");
@@ -44,8 +43,8 @@ pub(crate) fn schedule(jobs: &[f64], workers: usize) -> f64 {
 
 /// The projected wall time (seconds) on `workers`, and the serial part (plan and aggregation).
 pub(crate) fn wall(m: &Measured, workers: usize) -> (f64, f64) {
-    let segments: Vec<f64> = m.segments.iter().map(|(execute, prove)| SETUP + execute + prove).collect();
-    let leaves: Vec<f64> = m.leaves.iter().map(|l| SETUP + l).collect();
+    let segments: Vec<f64> = m.segments.iter().map(|(execute, prove)| m.setup + execute + prove).collect();
+    let leaves: Vec<f64> = m.leaves.iter().map(|l| m.setup + l).collect();
     let serial = m.plan + m.aggregate;
     (serial + schedule(&segments, workers) + schedule(&leaves, workers), serial)
 }

@@ -194,7 +194,7 @@ v2() {
   # PARAMS_FILE: the name the prover finds the params by (kzg_bn254_19.srs covers every class).
   PROVER_IMAGE= VERIFIER_IMAGE= WITNESS= PARAMS= PROOF= CLASS=tiny PARAMS_FILE=kzg_bn254_19.srs
   # Split proving: the segment count and setting (OpenVM's default segment budget, 15 GiB).
-  PIECES= SEGMENT= SEGMENT_GIB=15
+  PIECES= SEGMENT= SEGMENT_GIB=4
   local kind=state gpu= prover_file= verifier_file= pins=() segments=
   while [ $# -gt 0 ]; do
     case "$1" in

@@ -63,11 +63,13 @@ impl Default for ProverSettings {
     }
 }
 
-/// OpenVM's own default segmentation budget (15 GiB): with 2^20-row traces a segment's estimate
-/// stays well under it, and the measured peak of a whole proof was 4.6 GiB (README), so on a
-/// 24 GiB machine the default leaves room for the aggregation and the executor.
+/// 4 GiB of OpenVM's estimate. The estimate is well under what a segment's proof really takes
+/// here: at OpenVM's own default (15 GiB) and at 8 GiB, one of mainnet 21230867's segments passed
+/// 24 GiB of resident memory in its own process and was killed; at 4 GiB every segment of that
+/// block fits (peaks in docs/performance.md, from `BENCH_SPLIT=mainnet cargo bench -p cli --bench
+/// split`). Small blocks are one segment either way.
 fn default_segment_memory() -> usize {
-    openvm_sdk::openvm_circuit::arch::execution_mode::metered::segment_ctx::DEFAULT_MAX_MEMORY
+    4 << 30
 }
 
 #[cfg(test)]

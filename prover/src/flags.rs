@@ -57,7 +57,7 @@ pub struct ProveFlags {
     pub class: Option<ClassName>,
     /// Execution proofs: the segment size, as the proving memory (GiB, OpenVM's estimate) one
     /// segment may need; a new segment starts before one would need more. Lower it for a lower
-    /// peak (more, shorter segments) [default: 15, OpenVM's].
+    /// peak (more, shorter segments) [default: 4, which a mainnet block's segments fit in 24 GiB].
     #[arg(long, value_name = "GIB")]
     pub segment_memory: Option<f64>,
     /// Execution proofs: threads that prove [default: one per core].

@@ -4,6 +4,10 @@
 //!
 //! The pieces and their costs are kept in `target/bench-split-mainnet/`, so a run that is stopped
 //! goes on where it was (a piece is measured once); delete the directory to measure again.
+//!
+//! The block is cut at `BENCH_SEGMENT_MEMORY` GiB (default 4, the prover's default): at OpenVM's
+//! own default (15 GiB of its estimate) and at 8 GiB, a segment's process passed 24 GiB and was
+//! killed for memory here.
 
 use std::{
     collections::BTreeMap,
@@ -25,6 +29,11 @@ use crate::{
 };
 
 const BLOCK: u64 = 21230867;
+
+/// The segment setting the block is cut at (GiB of OpenVM's estimate).
+fn segment_memory() -> String {
+    std::env::var("BENCH_SEGMENT_MEMORY").unwrap_or_else(|_| "4".into())
+}
 
 /// The costs measured so far, by piece name, kept beside the pieces.
 struct Ledger {
@@ -66,9 +75,19 @@ pub(crate) fn mainnet() -> anyhow::Result<()> {
     }
     let mut ledger = Ledger::open(&dir)?;
     let plan_file = dir.join("plan.json");
+    let gib = segment_memory();
     let plan_cost = ledger.piece("plan", &plan_file, || {
-        let (cost, printed) =
-            timed_output(&["-q", "offline_prover", "--proof", "execution", "--execute-only", "-w", s(&witness)])?;
+        let (cost, printed) = timed_output(&[
+            "-q",
+            "offline_prover",
+            "--proof",
+            "execution",
+            "--execute-only",
+            "--segment-memory",
+            &gib,
+            "-w",
+            s(&witness),
+        ])?;
         std::fs::write(&plan_file, printed)?;
         Ok(cost)
     })?;

@@ -179,8 +179,8 @@ pub fn execution_verifier() -> TaskSettings {
 
 /// Split proving's first stage: one segment of the block's run (docs/split-proving.md). Every
 /// task of a block gets the same witness and segment setting, so they cut the run the same way;
-/// `${SEGMENT}` is the index. A full segment (2^20 rows) peaked at 15 GiB and took about 2
-/// minutes on 2 cores.
+/// `${SEGMENT}` is the index. Mainnet segments at the default setting (4 GiB) fit the task's
+/// 16 GiB (peaks in docs/performance.md).
 pub fn execution_segment_prover() -> TaskSettings {
     TaskSettings {
         file: "prover-execution-segment-task.yaml",

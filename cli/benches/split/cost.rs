@@ -5,19 +5,9 @@
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use anyhow::ensure;
-use progress::Silent;
 use testkit::{anvil::Anvil, blocks};
-use witness::{
-    capture::{capture, CaptureOptions},
-    rpc::{RpcClient, RpcConfig},
-};
 
-use crate::run::{machine, s, timed, timed_output};
-
-fn captured(url: &str, block: u64) -> anyhow::Result<witness::WitnessFile> {
-    let client = RpcClient::new(url, RpcConfig::default());
-    Ok(capture(&client, &CaptureOptions::new(block, 1), &Silent)?.witness)
-}
+use crate::run::{captured, machine, plan, s, timed};
 
 pub(crate) fn cost() -> anyhow::Result<()> {
     let anvil = Anvil::start(Some("shanghai"))?;
@@ -48,18 +38,8 @@ pub(crate) fn cost() -> anyhow::Result<()> {
     // Two workers of 1 thread: the plan, the segments in two lanes, the leaves in two lanes, the
     // aggregation.
     let plan_file = dir.path().join("plan.json");
-    let (plan, printed) = timed_output(&[
-        "-q",
-        "offline_prover",
-        "--proof",
-        "execution",
-        "--execute-only",
-        "--segment-memory",
-        gib,
-        "-w",
-        s(&witness),
-    ])?;
-    std::fs::write(&plan_file, &printed)?;
+    let plan = plan(&witness, gib, &plan_file)?;
+    let printed = std::fs::read(&plan_file)?;
     let report: serde_json::Value = serde_json::from_slice(&printed)?;
     let count = report["plan"]["segments"].as_array().map_or(0, Vec::len);
     ensure!(count >= 8, "the mixed block at {gib} GiB has {count} segments, not at least 8");

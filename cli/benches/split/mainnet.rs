@@ -16,16 +16,11 @@ use std::{
 
 use anyhow::{ensure, Context};
 use execution::split::{SegmentPlan, SegmentProofFile, SEGMENTS_PER_LEAF};
-use progress::Silent;
 use testkit::{fixtures::ZethCache, replay::ReplayNode};
-use witness::{
-    capture::{capture, CaptureOptions},
-    rpc::{RpcClient, RpcConfig},
-};
 
 use crate::{
     model::{project, Measured},
-    run::{machine, s, timed, timed_output, Cost},
+    run::{captured, machine, plan, s, timed, timed_output, Cost},
 };
 
 const BLOCK: u64 = 21230867;
@@ -69,28 +64,12 @@ pub(crate) fn mainnet() -> anyhow::Result<()> {
     let witness = dir.join("witness.json");
     if !witness.exists() {
         let server = ReplayNode::new(ZethCache::load("mainnet-zeth/1-21230867.json.gz")?).serve(0)?;
-        let client = RpcClient::new(&server.url, RpcConfig::default());
-        let w = capture(&client, &CaptureOptions::new(BLOCK, 1), &Silent)?.witness;
-        witness::file::write(&witness, &w, witness::file::Format::Json)?;
+        witness::file::write(&witness, &captured(&server.url, BLOCK)?, witness::file::Format::Json)?;
     }
     let mut ledger = Ledger::open(&dir)?;
     let plan_file = dir.join("plan.json");
     let gib = segment_memory();
-    let plan_cost = ledger.piece("plan", &plan_file, || {
-        let (cost, printed) = timed_output(&[
-            "-q",
-            "offline_prover",
-            "--proof",
-            "execution",
-            "--execute-only",
-            "--segment-memory",
-            &gib,
-            "-w",
-            s(&witness),
-        ])?;
-        std::fs::write(&plan_file, printed)?;
-        Ok(cost)
-    })?;
+    let plan_cost = ledger.piece("plan", &plan_file, || plan(&witness, &gib, &plan_file))?;
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan_file)?)?;
     let plan: SegmentPlan = serde_json::from_value(report["plan"].clone()).context("plan.json: no plan")?;
     let count = plan.count();

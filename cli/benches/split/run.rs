@@ -39,6 +39,23 @@ pub(crate) fn timed(args: &[&str]) -> anyhow::Result<Cost> {
     timed_output(args).map(|(cost, _)| cost)
 }
 
+/// Metered execution of `witness` at `gib` GiB a segment: the `--execute-only` report, plan
+/// included, written to `out` (what `--plan` takes), and what the process cost.
+pub(crate) fn plan(witness: &Path, gib: &str, out: &Path) -> anyhow::Result<Cost> {
+    let args =
+        ["-q", "offline_prover", "--proof", "execution", "--execute-only", "--segment-memory", gib, "-w", s(witness)];
+    let (cost, printed) = timed_output(&args)?;
+    std::fs::write(out, printed)?;
+    Ok(cost)
+}
+
+/// A block's witness, captured from the node at `url` as `witness_capture` does.
+pub(crate) fn captured(url: &str, block: u64) -> anyhow::Result<witness::WitnessFile> {
+    let client = witness::rpc::RpcClient::new(url, witness::rpc::RpcConfig::default());
+    let options = witness::capture::CaptureOptions::new(block, 1);
+    Ok(witness::capture::capture(&client, &options, &progress::Silent)?.witness)
+}
+
 /// A path as an argument (the bench's paths are its own, always UTF-8).
 pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap_or_default()

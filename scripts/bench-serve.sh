@@ -11,7 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/portable.sh
-ulimit -n 65536
+# As many file descriptors as the hard limit allows (the connection figure needs more than
+# CONNECTIONS): a shell may not raise its hard limit.
+ulimit -n "$(ulimit -Hn)"
 if [ -n "${BEFORE:-}" ]; then
     # Built in a worktree into this target directory with this build's CPU flags, so that only
     # the workspace's own crates are compiled again; the binary is copied out, and cli touched so

@@ -6,7 +6,7 @@
 # $GUEST_OUT/execution-guest.elf) and prints its path; execution/guest/execution-guest.elf is the
 # committed copy, which the test guest_rebuild compares with a fresh build.
 #
-# The ELF is what the image id (pinned in execution/src/image.rs) commits to, so the build is
+# The ELF is what the image id (pinned in execution-verify/src/image.rs) commits to, so the build is
 # made independent of where the checkout and the cargo home are (--remap-path-prefix) and of the
 # compiler's version (the one scripts/ensure-rustc-web.sh checks).
 set -euo pipefail

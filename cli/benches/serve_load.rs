@@ -8,7 +8,7 @@
 //!     PROVER_CMD=/path/to/older/prover_cmd cargo bench -p cli --bench serve_load
 //!
 //! Sizes: READERS (200) for READ_SECS (30), CONNECTIONS (3000), UPLOADS (16, of 64 MiB each).
-//! The connection figure needs a file-descriptor limit above CONNECTIONS (`ulimit -n 65536`):
+//! The connection figure needs a file-descriptor limit above CONNECTIONS:
 //! scripts/bench-serve.sh sets it and runs both builds.
 
 #[allow(dead_code)]

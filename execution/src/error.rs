@@ -1,35 +1,9 @@
 //! Why an execution proof could not be made or does not verify. Each message reads whole (it ends
 //! with its cause's text where there is one), so the edges print it as it is.
 
-use alloy_primitives::B256;
 use stateless::BlockCommitment;
 use thiserror::Error;
 use witness::WitnessError;
-
-use crate::image::IMAGE_ID;
-
-/// A block as a message names it: number, hash, chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BlockId {
-    /// The block number.
-    pub number: u64,
-    /// The block hash.
-    pub hash: B256,
-    /// The chain id.
-    pub chain_id: u64,
-}
-
-impl std::fmt::Display for BlockId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "block {} ({}) on chain {}", self.number, self.hash, self.chain_id)
-    }
-}
-
-impl From<&BlockCommitment> for BlockId {
-    fn from(c: &BlockCommitment) -> Self {
-        Self { number: c.number, hash: c.hash, chain_id: c.chain_id }
-    }
-}
 
 /// Why an execution proof could not be made or does not verify.
 #[derive(Debug, Error)]
@@ -74,12 +48,6 @@ pub enum ExecutionError {
     /// The verifying key cannot be decoded or encoded.
     #[error("verifying key: {0}")]
     VerifyingKey(String),
-    /// The committed verifying key is not for the pinned image (the build is inconsistent).
-    #[error("verifying key: the committed key is for image {found}, not {IMAGE_ID}")]
-    KeyForOtherImage {
-        /// The image id the key holds.
-        found: String,
-    },
     /// A proof just made does not verify under the committed key: the prover's keys differ from
     /// the verifier's (another OpenVM version or VM configuration). Found here, not at the user's.
     #[error("verifying key: the new proof does not verify under the committed verifying key: {0}")]
@@ -87,20 +55,10 @@ pub enum ExecutionError {
     /// The STARK does not verify (or cannot be decoded).
     #[error("the proof does not verify: {0}")]
     BadProof(String),
-    /// The file names another guest image than the pinned one.
-    #[error(
-        "the proof is of guest image {found}, this verifier accepts only {IMAGE_ID} (another guest, or another version of it)"
-    )]
-    OtherImage {
-        /// The image id the file names.
-        found: String,
-    },
-    /// The guest's public values are not a block commitment followed by zeros.
-    #[error("the guest's public values ({len} bytes) are not a block commitment")]
-    NotACommitment {
-        /// How many bytes there were.
-        len: usize,
-    },
+    /// The proof does not verify, or not of what it names (the verifier's checks, crate
+    /// `execution-verify`); also a commitment the guest revealed that is not one.
+    #[error(transparent)]
+    Verify(#[from] execution_verify::VerifyError),
     /// The guest committed something other than the native re-execution of the same witness.
     #[error("the guest committed {guest:?}, the native re-execution {native:?}")]
     CommitmentMismatch {
@@ -108,27 +66,5 @@ pub enum ExecutionError {
         guest: Box<BlockCommitment>,
         /// What the native run computed.
         native: Box<BlockCommitment>,
-    },
-    /// The file's `public_values` are not the ones the proof proves.
-    #[error("the file's public values are not the ones the proof proves")]
-    PublicValuesDiffer,
-    /// The file's decoded `commitment` is not its proven public values.
-    #[error("the file's decoded commitment differs from the proven public values")]
-    CommitmentDiffers,
-    /// The proof is of another block or chain than the file's head names.
-    #[error("the proof is of {proven}, the file names {named}")]
-    OtherBlock {
-        /// What the proof proves.
-        proven: BlockId,
-        /// What the file names.
-        named: BlockId,
-    },
-    /// The proof is valid but not of the witness given.
-    #[error("the proof is of block {} ({}), the witness is of block {} ({})", proven.number, proven.hash, witness.number, witness.hash)]
-    NotTheWitness {
-        /// What the proof proves.
-        proven: BlockId,
-        /// The witness's block.
-        witness: BlockId,
     },
 }

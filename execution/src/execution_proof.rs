@@ -4,7 +4,7 @@ use progress::Progress;
 use proof::{ProofKind, ProofSystem};
 use witness::WitnessFile;
 
-use crate::{verify::ExecutionVerified, ExecutionError, ExecutionProofFile, ProverSettings};
+use crate::{ExecutionError, ExecutionProofFile, ExecutionVerified, ProverSettings};
 
 /// An OpenVM STARK of the pinned guest's run: the block re-executes statelessly to its header.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +33,7 @@ impl ProofSystem for ExecutionProof {
         file: &ExecutionProofFile,
         witness: Option<&WitnessFile>,
     ) -> Result<ExecutionVerified, ExecutionError> {
-        crate::verify::verify(file, witness)
+        Ok(execution_verify::verify(file, witness)?)
     }
 
     fn describe(verified: &ExecutionVerified) -> String {

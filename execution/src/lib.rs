@@ -5,25 +5,26 @@
 //! through the `ProofSystem` seam.
 //!
 //! The guest (execution/guest) runs in OpenVM 2.0.2; its ELF and verifying key are committed and
-//! its image id pinned (`image`). Only `zkvm` knows OpenVM. `split` makes the same proof in
+//! its image id pinned (`image`). Only `zkvm` knows OpenVM's prover; the verifier is crate
+//! `execution-verify`, which builds for WebAssembly too. `split` makes the same proof in
 //! pieces (segments proven apart, then aggregated), for many machines at once.
 
 mod error;
 mod execution_proof;
 pub mod image;
 pub mod input;
-mod proof_file;
 mod prover;
 mod segment_progress;
 mod settings;
 pub mod split;
-mod verify;
 pub mod zkvm;
 
-pub use error::{BlockId, ExecutionError};
+pub use error::ExecutionError;
 pub use execution_proof::ExecutionProof;
-pub use proof_file::{ExecutionProofFile, ExecutionTimings};
-pub use prover::{execute_witness, profile_witness, prove, ExecuteReport, ExecutionProver, ZKVM};
+pub use execution_verify::image::ZKVM;
+pub use execution_verify::{
+    verify, BlockId, ExecutionProofFile, ExecutionTimings, ExecutionVerified, ProverClaims, VerifyError,
+};
+pub use prover::{execute_witness, profile_witness, prove, ExecuteReport, ExecutionProver};
 pub use segment_progress::{observing_segments, segment_layer, OnlySegmentSpans, SegmentLayer};
 pub use settings::{ProverSettings, SettingError};
-pub use verify::{verify, ExecutionVerified, ProverClaims};

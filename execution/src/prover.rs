@@ -12,11 +12,10 @@ use witness::WitnessFile;
 use crate::{
     image::{GUEST_ELF, IMAGE_ID, VERIFYING_KEY},
     input,
-    proof_file::{ExecutionProofFile, ExecutionTimings},
     settings::ProverSettings,
     split::SegmentPlan,
     zkvm::{self, Program, Zkvm},
-    ExecutionError,
+    ExecutionError, ExecutionProofFile, ExecutionTimings, ZKVM,
 };
 
 /// The zkVM with the pinned guest loaded.
@@ -104,15 +103,7 @@ pub(crate) fn secs(t: Instant) -> f64 {
 
 /// The public values are the block commitment followed by zeros (see `zkvm::PUBLIC_VALUES`).
 pub(crate) fn commitment_of(public_values: &[u8]) -> Result<BlockCommitment, ExecutionError> {
-    let not_one = || ExecutionError::NotACommitment { len: public_values.len() };
-    if public_values.len() != zkvm::PUBLIC_VALUES {
-        return Err(not_one());
-    }
-    let (commitment, padding) = public_values.split_at(BlockCommitment::LEN);
-    if padding.iter().any(|b| *b != 0) {
-        return Err(not_one());
-    }
-    BlockCommitment::from_bytes(commitment).ok_or_else(not_one)
+    Ok(execution_verify::stark::commitment_of(public_values)?)
 }
 
 /// Checks the witness natively (a bad block is refused here, naming the transaction or account,
@@ -214,10 +205,6 @@ fn with_segment_progress<T>(progress: &dyn Progress, count: usize, prove: impl F
         )
     })
 }
-
-/// What the proof establishes, and how it was made.
-pub const ZKVM: &str =
-    "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1), STARK over BabyBear, segments aggregated into one proof";
 
 /// The native check, which ends with the stateless re-execution: its input (completed with any
 /// derived node) is what the guest reads, its commitment what the guest must reveal.

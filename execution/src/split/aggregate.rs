@@ -13,9 +13,9 @@ use proof::{Head, ProofKind};
 use super::{Layer, SegmentError, SegmentProofFile, SegmentTimings, SplitRun};
 use crate::{
     image::{IMAGE_ID, VERIFYING_KEY},
-    prover::{commitment_of, same_commitment, secs, ZKVM},
+    prover::{commitment_of, same_commitment, secs},
     zkvm::{self, segments::SegmentEnds},
-    ExecutionError, ExecutionProofFile, ExecutionTimings,
+    ExecutionError, ExecutionProofFile, ExecutionTimings, ZKVM,
 };
 
 /// The pieces, checked and placed: the segment pieces by index, the leaf pieces by first index.

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use execution_verify::stark::digest_bytes;
 use openvm_algebra_circuit::ModularExtension;
 use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
 use openvm_sdk::{
@@ -13,11 +14,10 @@ use openvm_sdk::{
     Sdk, StdIn, F,
 };
 use openvm_sdk_config::SdkVmConfig;
-use openvm_stark_backend::codec::{Decode, Encode};
-use openvm_stark_backend::p3_field::PrimeField32;
+use openvm_stark_backend::codec::Encode;
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
 use openvm_transpiler::{elf::Elf, openvm_platform::memory::MEM_SIZE};
-use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyingKey, VmStarkProof};
+use openvm_verify_stark_host::{vk::VmStarkVerifyingKey, VmStarkProof};
 
 use crate::{settings::ProverSettings, ExecutionError};
 
@@ -26,7 +26,7 @@ pub mod segments;
 
 /// Bytes of public values: the block commitment (224 bytes) and zeros up to the next power of two,
 /// which OpenVM requires.
-pub const PUBLIC_VALUES: usize = stateless::BlockCommitment::LEN.next_power_of_two();
+pub use execution_verify::stark::PUBLIC_VALUES;
 
 /// The VM the guest runs in: RV32IM and I/O; the keccak-f extension (every trie node, block and
 /// code hash goes through it: about 290 instructions a hash instead of tens of thousands); the
@@ -195,34 +195,14 @@ fn use_threads(threads: Option<usize>) -> Result<(), ExecutionError> {
 }
 
 /// Verifies an encoded proof under an encoded verifying key; returns the public values it proves.
-/// Needs no prover state: this is all a verifier runs.
+/// Needs no prover state: this is all a verifier runs (crate `execution-verify`).
 pub fn verify(vk: &[u8], proof: &[u8]) -> Result<Vec<u8>, ExecutionError> {
-    let vk: VmStarkVerifyingKey =
-        bitcode::deserialize(vk).map_err(|e| ExecutionError::VerifyingKey(format!("cannot decode: {e}")))?;
-    let proof =
-        VmStarkProof::decode_from_bytes(proof).map_err(|e| ExecutionError::BadProof(format!("cannot decode: {e}")))?;
-    verify_vm_stark_proof_decoded(&vk, &proof).map_err(|e| ExecutionError::BadProof(e.to_string()))?;
-    Ok(field_bytes(&proof.user_pvs_proof.public_values))
+    Ok(execution_verify::stark::verify(vk, proof)?)
 }
 
 /// The program commitment a verifying key accepts (its image id), as 32 bytes.
 pub fn image_id_of_vk(vk: &[u8]) -> Result<[u8; 32], ExecutionError> {
-    let vk: VmStarkVerifyingKey =
-        bitcode::deserialize(vk).map_err(|e| ExecutionError::VerifyingKey(format!("cannot decode: {e}")))?;
-    Ok(digest_bytes(&vk.baseline.app_exe_commit))
-}
-
-fn digest_bytes(digest: &[F; 8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (chunk, f) in out.chunks_exact_mut(4).zip(digest) {
-        chunk.copy_from_slice(&f.as_canonical_u32().to_le_bytes());
-    }
-    out
-}
-
-/// Public values are bytes, one per field element; anything above 255 is not ours.
-fn field_bytes(values: &[F]) -> Vec<u8> {
-    values.iter().map(|f| u8::try_from(f.as_canonical_u32()).unwrap_or(0xff)).collect()
+    Ok(execution_verify::stark::image_id_of_vk(vk)?)
 }
 
 fn encode_proof(proof: &VmStarkProof) -> Result<Vec<u8>, ExecutionError> {

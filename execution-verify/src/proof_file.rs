@@ -3,8 +3,7 @@
 //! and decoded for reading), the aggregated STARK and how long each phase took.
 
 use alloy_primitives::Bytes;
-pub(crate) use proof::KindFile;
-use proof::{Head, ProofKind};
+use proof::{Head, KindFile, ProofKind};
 use serde::{Deserialize, Serialize};
 use stateless::BlockCommitment;
 

@@ -8,11 +8,8 @@ use stateless::BlockCommitment;
 use witness::WitnessFile;
 
 use crate::{
-    error::BlockId,
-    image::{image_id_hex, IMAGE_ID, VERIFYING_KEY},
-    proof_file::{ExecutionProofFile, ExecutionTimings},
-    prover::{checked_input, commitment_of},
-    zkvm, ExecutionError, ZKVM,
+    image::{image_id_hex, IMAGE_ID, VERIFYING_KEY, ZKVM},
+    stark, BlockId, ExecutionProofFile, ExecutionTimings, VerifyError,
 };
 
 /// What a verified execution proof establishes: the proven block commitment, and the guest and
@@ -111,34 +108,36 @@ impl ExecutionVerified {
     }
 }
 
-/// Verifies an execution proof file (the `ProofSystem::verify` of the execution proof).
-pub fn verify(file: &ExecutionProofFile, witness: Option<&WitnessFile>) -> Result<ExecutionVerified, ExecutionError> {
+/// Verifies an execution proof file (the `ProofSystem::verify` of the execution proof); with a
+/// witness, also that the proof is of exactly its block (the witness is checked natively, its
+/// re-execution included, and must give the proven commitment).
+pub fn verify(file: &ExecutionProofFile, witness: Option<&WitnessFile>) -> Result<ExecutionVerified, VerifyError> {
     if file.image_id != IMAGE_ID {
-        return Err(ExecutionError::OtherImage { found: file.image_id.clone() });
+        return Err(VerifyError::OtherImage { found: file.image_id.clone() });
     }
-    let pinned = image_id_hex(&zkvm::image_id_of_vk(VERIFYING_KEY)?);
+    let pinned = image_id_hex(&stark::image_id_of_vk(VERIFYING_KEY)?);
     if pinned != IMAGE_ID {
-        return Err(ExecutionError::KeyForOtherImage { found: pinned });
+        return Err(VerifyError::KeyForOtherImage { found: pinned });
     }
-    let proven = zkvm::verify(VERIFYING_KEY, &file.proof)?;
+    let proven = stark::verify(VERIFYING_KEY, &file.proof)?;
     if proven != file.public_values.as_ref() {
-        return Err(ExecutionError::PublicValuesDiffer);
+        return Err(VerifyError::PublicValuesDiffer);
     }
-    let commitment = commitment_of(&proven)?;
+    let commitment = stark::commitment_of(&proven)?;
     if commitment != file.commitment {
-        return Err(ExecutionError::CommitmentDiffers);
+        return Err(VerifyError::CommitmentDiffers);
     }
     let head = &file.head;
     let named = BlockId { number: head.block_number, hash: head.block_hash, chain_id: head.chain_id };
     if BlockId::from(&commitment) != named {
-        return Err(ExecutionError::OtherBlock { proven: BlockId::from(&commitment), named });
+        return Err(VerifyError::OtherBlock { proven: BlockId::from(&commitment), named });
     }
     let witness_matched = match witness {
         None => false,
         Some(w) => {
-            let (_, native) = checked_input(w)?;
+            let native = witness::check_witness(w).map_err(VerifyError::Witness)?.commitment;
             if native != commitment {
-                return Err(ExecutionError::NotTheWitness {
+                return Err(VerifyError::NotTheWitness {
                     proven: BlockId::from(&commitment),
                     witness: BlockId::from(&native),
                 });

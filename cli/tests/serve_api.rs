@@ -310,6 +310,10 @@ fn the_api_answers_bad_input_with_4xx_json_and_verifies_uploads() {
 
     // Still serving after all of it; SIGTERM ends it cleanly.
     assert_eq!(serve.get("/healthz").0, 200);
-    assert!(serve.get_text("/").contains("Proven blocks"));
+    let page = serve.get_text("/");
+    assert!(page.contains("<title>eth-block-prover</title>") && page.contains("/web/explorer.js"), "{page}");
+    for script in ["/web/explorer.js", "/web/report-view.js"] {
+        assert!(serve.get_text(script).starts_with("//"), "{script} is served");
+    }
     assert!(serve.stop().success());
 }

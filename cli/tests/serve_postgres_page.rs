@@ -1,7 +1,9 @@
 //! `serve` on a real PostgreSQL server with its proving done by two `prover_cmd worker`
 //! processes taking jobs from the same database (none proven twice), then the explorer page in a
-//! real headless Chromium: it lists the proven blocks, and its verify button shows the verifier's
-//! report. The page's screenshot is kept in target/test-artifacts/.
+//! real headless Chromium: what it shows first (the proven, proving and queued counts, the rates,
+//! the prove-time chart), the blocks filtered by status, and its verify button's report read as a
+//! person reads it, the raw report one click away. The page's screenshot is kept in
+//! target/test-artifacts/.
 
 mod common;
 
@@ -108,6 +110,22 @@ fn page_in_chromium(url: &str, number: u64) -> Vec<u8> {
         c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(&row)).await.unwrap();
         let rows = c.find_all(Locator::Css("tr.block[data-status='proven']")).await.unwrap();
         assert!(rows.len() >= 2, "the page lists the proven blocks");
+        // At a glance: the counts, the rates and a bar per proven block's prove time.
+        let proven: u64 = c.find(Locator::Id("n-proven")).await.unwrap().text().await.unwrap().parse().unwrap();
+        assert!(proven >= 2, "the proven count: {proven}");
+        let rates = c.find(Locator::Id("rates")).await.unwrap().text().await.unwrap();
+        assert!(rates.starts_with("proving ") && rates.contains("blocks/h · chain "), "{rates}");
+        let bars = c.find_all(Locator::Css("#chart-prove rect")).await.unwrap();
+        assert!(bars.len() >= 2, "a bar per proven block");
+        // Filtered to the proven blocks, then back to all of them.
+        c.find(Locator::Css("#filters button[data-status='proven']")).await.unwrap().click().await.unwrap();
+        let shown = c.find_all(Locator::Css("tr.block")).await.unwrap();
+        for row in &shown {
+            assert_eq!(row.attr("data-status").await.unwrap().as_deref(), Some("proven"));
+        }
+        let info = c.find(Locator::Id("page-info")).await.unwrap().text().await.unwrap();
+        assert!(info.starts_with(&format!("{} block(s) proven", shown.len())), "{info}");
+        c.find(Locator::Css("#filters button[data-status='all']")).await.unwrap().click().await.unwrap();
         // The table is redrawn every 2 s: a row found just before a redraw is gone; find it again.
         let mut clicked = false;
         for _ in 0..20 {
@@ -127,9 +145,15 @@ fn page_in_chromium(url: &str, number: u64) -> Vec<u8> {
             .for_element(Locator::Css("#report[data-is-success]"))
             .await
             .unwrap();
+        assert_eq!(report.attr("data-is-success").await.unwrap().as_deref(), Some("true"));
+        // Read as a person reads it; the raw report one click away.
+        let verdict = c.find(Locator::Css("#verification .verdict")).await.unwrap().text().await.unwrap();
+        assert!(verdict.starts_with("✓ Verified by the server in "), "{verdict}");
+        let said = c.find(Locator::Css("#verification")).await.unwrap().text().await.unwrap();
+        assert!(said.contains("What this proves:") && said.contains("accounts"), "{said}");
+        c.find(Locator::Css("#raw-report summary")).await.unwrap().click().await.unwrap();
         let text = report.text().await.unwrap();
         assert!(text.contains("\"is_success\": true"), "{text}");
-        assert_eq!(report.attr("data-is-success").await.unwrap().as_deref(), Some("true"));
         let shot = c.screenshot().await.unwrap();
         c.close().await.unwrap();
         shot

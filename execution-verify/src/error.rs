@@ -1,5 +1,5 @@
 //! Why an execution proof does not verify. Each message reads whole, so the edges (the CLI, the
-//! HTTP API, the browser page) show it as it is.
+//! HTTP API, the explorer page) show it as it is.
 
 use alloy_primitives::B256;
 use stateless::BlockCommitment;

@@ -1,6 +1,6 @@
 //! The guest image this build verifies: the verifying key, built from this repository and
 //! committed (execution/guest/), and the image id pinned below. Compiled in, so that a verifier
-//! (the browser's included) trusts nothing it is given beside the proof.
+//! trusts nothing it is given beside the proof.
 //!
 //! The image id is OpenVM's commitment to the transpiled program and its initial memory
 //! (`app_exe_commit`). A proof verifies only under the verifying key whose baseline holds that

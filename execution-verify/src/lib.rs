@@ -3,8 +3,9 @@
 //! names, the key's image, the STARK, the proven public values against the file, the block they
 //! name, and with a witness that it is exactly the witness's block).
 //!
-//! Nothing of the prover is linked (OpenVM's verifier crate only), so this crate also builds for
-//! `wasm32-unknown-unknown`: the browser's verifier (web-verify) runs this code, not a copy of it.
+//! Nothing of the prover is linked (OpenVM's verifier crate only): this is the crate a
+//! WebAssembly build of the verifier would compile, and that build is blocked today by one of
+//! OpenVM's dependencies (docs/browser.md).
 //! Crate `execution` proves, and re-exports what is here.
 
 mod error;

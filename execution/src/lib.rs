@@ -6,7 +6,7 @@
 //!
 //! The guest (execution/guest) runs in OpenVM 2.0.2; its ELF and verifying key are committed and
 //! its image id pinned (`image`). Only `zkvm` knows OpenVM's prover; the verifier is crate
-//! `execution-verify`, which builds for WebAssembly too. `split` makes the same proof in
+//! `execution-verify`, which links none of the prover. `split` makes the same proof in
 //! pieces (segments proven apart, then aggregated), for many machines at once.
 
 mod error;

@@ -13,7 +13,7 @@ use axum::{
     body::{Body, Bytes},
     extract::{FromRequestParts, Path, Query, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
@@ -61,7 +61,6 @@ pub struct ApiState {
 /// The HTTP API and the explorer page.
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
-        .route("/", get(page))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/blocks", get(blocks))
@@ -69,6 +68,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/blocks/{number}/proof", get(block_proof).post(hand_in))
         .route("/blocks/{number}/witness", get(block_witness))
         .route("/verify", post(verify))
+        .merge(crate::web::routes())
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path")
@@ -128,10 +128,6 @@ struct RawQuery {
 
 fn query(raw: Result<Query<RawQuery>, axum::extract::rejection::QueryRejection>) -> Result<RawQuery, Response> {
     raw.map(|Query(q)| q).map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
-}
-
-async fn page() -> Html<&'static str> {
-    Html(include_str!("page.html"))
 }
 
 async fn healthz(State(s): Shared) -> Response {

@@ -23,6 +23,7 @@ pub mod pieces;
 mod split_work;
 pub mod status;
 pub mod store;
+mod web;
 pub mod work;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # What the CPU a build targets (and the release profile's other knobs) does to proving: builds
-# prover_cmd once per variant (each in a target directory of its own under target/bench-cpu/),
-# except that v3 and v3-mimalloc share the workspace's own target/ (the same flags: only cli is
-# built again), copies each binary out to target/bench-cpu/bin/, then, in one run on this
+# prover_cmd once per variant (each in a target directory of its own under target/bench-cpu/,
+# except v3, the workspace's own target/), copies each binary out to target/bench-cpu/bin/, then, in one run on this
 # machine, makes the same execution proof of the same 1-transaction witness with each build in
 # turn, ROUNDS times, and prints a table: the guest in the executor, the proof, wall time, peak RSS, and whether the verifier (the default build's) accepts it.
 #
 #   scripts/bench-host-cpu.sh                       # generic and x86-64-v3 (about 25 min here)
-#   VARIANTS="generic v3 v4 v3-lto v3-mimalloc" ROUNDS=1 scripts/bench-host-cpu.sh
+#   VARIANTS="generic v3 v4 v3-lto" ROUNDS=1 scripts/bench-host-cpu.sh
 #
 # Variants: generic (-C target-cpu=x86-64, the portable build), v3 (the default), v4
 # (x86-64-v4, AVX-512: needs a CPU that has it), v3-lto (v3 with lto = "thin" and
-# codegen-units = 1), v3-mimalloc (v3 with mimalloc as the global allocator, cli's `mimalloc`
-# feature). Build times are printed too (a variant's first build is a cold one).
+# codegen-units = 1). No allocator variant: the prover already runs on jemalloc, which OpenVM's
+# SDK installs as the global allocator by default (docs/performance.md). Build times are printed
+# too (a variant's first build is a cold one).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,20 +26,19 @@ grep -q avx512f /proc/cpuinfo && echo "this CPU has AVX-512 (x86-64-v4)" || echo
 
 # build VARIANT: target/bench-cpu/bin/VARIANT
 build() {
-  local variant=$1 flags="-C target-cpu=x86-64-v3" features=() env=()
+  local variant=$1 flags="-C target-cpu=x86-64-v3" env=()
   case "$variant" in
     generic) flags="-C target-cpu=x86-64" ;;
     v3) ;;
     v4) flags="-C target-cpu=x86-64-v4" ;;
     v3-lto) env=(CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1) ;;
-    v3-mimalloc) features=(--features cli/mimalloc) ;;
     *) echo "unknown variant $variant" >&2; exit 2 ;;
   esac
   local dir=$out/$variant start
-  case "$variant" in v3 | v3-mimalloc) dir=$root/target ;; esac
+  case "$variant" in v3) dir=$root/target ;; esac
   start=$(date +%s)
   env "${env[@]}" CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="$flags" CARGO_TARGET_DIR="$dir" \
-    cargo build --locked --release -q -p cli --bin prover_cmd "${features[@]}"
+    cargo build --locked --release -q -p cli --bin prover_cmd
   mkdir -p "$out/bin"
   cp "$dir/release/prover_cmd" "$out/bin/$variant"
   echo "built $variant in $(( $(date +%s) - start )) s" >&2

@@ -110,10 +110,6 @@ fn init_logs(quiet: bool, verbose: u8) {
 
 host_cpu::check_cpu_at_start!("prover_cmd");
 
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.quiet, cli.verbose);

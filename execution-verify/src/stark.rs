@@ -54,6 +54,6 @@ pub fn digest_bytes<F: PrimeField32>(digest: &[F; 8]) -> [u8; 32] {
 }
 
 /// Public values are bytes, one per field element; anything above 255 is not ours.
-pub fn field_bytes<F: PrimeField32>(values: &[F]) -> Vec<u8> {
+fn field_bytes<F: PrimeField32>(values: &[F]) -> Vec<u8> {
     values.iter().map(|f| u8::try_from(f.as_canonical_u32()).unwrap_or(0xff)).collect()
 }

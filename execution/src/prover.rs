@@ -101,10 +101,9 @@ pub(crate) fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-/// The public values are the block commitment followed by zeros (see `zkvm::PUBLIC_VALUES`).
-pub(crate) fn commitment_of(public_values: &[u8]) -> Result<BlockCommitment, ExecutionError> {
-    Ok(execution_verify::stark::commitment_of(public_values)?)
-}
+/// The public values are the block commitment followed by zeros (see `zkvm::PUBLIC_VALUES`): the
+/// verifier's reading of them, so prover and verifier cannot disagree on what a guest committed.
+pub(crate) use execution_verify::stark::commitment_of;
 
 /// Checks the witness natively (a bad block is refused here, naming the transaction or account,
 /// before any zkVM work), then runs the guest in the zkVM executor.

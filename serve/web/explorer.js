@@ -13,7 +13,6 @@ let selected = null, rows = [], filter = "all", page = 0;
 const history = []; // {t, proven, queued}: sampled at each refresh, for the rates and the chart.
 const $ = (id) => document.getElementById(id);
 
-function seconds(ms) { return ms == null ? "" : (ms / 1000).toFixed(ms < 10000 ? 2 : 0) + " s"; }
 function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
 function perHour(x) { return x >= 10 ? x.toFixed(0) : x.toFixed(1); }
 function duration(hours) {

@@ -2,7 +2,8 @@
 // proof proves, what the prover claims (unverified), and the raw report one click away.
 "use strict";
 
-function fmtSeconds(ms) { return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s"; }
+// Milliseconds as the page shows them everywhere (the explorer uses it too); nothing for none.
+function seconds(ms) { return ms == null ? "" : (ms / 1000).toFixed(ms < 10000 ? 2 : 0) + " s"; }
 
 // Renders a check's outcome into `box`: the verdict, what the proof proves, what the prover
 // claims (unverified), and the raw report one click away (in `rawPre` when the page has its own
@@ -22,7 +23,7 @@ function renderVerification(box, outcome, rawPre) {
   box.dataset.verified = String(r.is_success);
   verdict.classList.add(r.is_success ? "good" : "bad");
   verdict.textContent = r.is_success
-    ? `✓ Verified by ${outcome.by} in ${fmtSeconds(outcome.ms)}` +
+    ? `✓ Verified by ${outcome.by} in ${seconds(outcome.ms)}` +
       (r.witness_matched ? ", and it is of exactly this block's witness" : "")
     : "✗ Not verified: " + r.message.replace(/^invalid: /, "");
   if (rawPre) { rawPre.textContent = JSON.stringify(r, null, 2); rawPre.dataset.isSuccess = String(r.is_success); }

@@ -3,7 +3,9 @@
 //! executor with the pinned guest and profiled (`--execute-only --profile`'s sampling: the pc
 //! every 1,000 instructions, by phase of the block's check). Prints per block the instructions,
 //! instructions per unit of gas, and each phase's share; with `BEFORE_ELF=<guest ELF>` the same
-//! blocks with that guest too, and the ratio.
+//! blocks with that guest too, and the ratio. Then a block of bn254 calls (testkit's bn254 case:
+//! ecAdd, ecMul and ecPairing, checked against the execution specification's t8n), with both
+//! guests.
 //!
 //! Run with:
 //!
@@ -83,12 +85,43 @@ fn main() -> anyhow::Result<()> {
             shares.join(", ")
         );
     }
+    bn254_block(&pinned, before.as_ref())?;
     let all: u64 = phases_total.values().sum();
     let mut phases: Vec<_> = phases_total.into_iter().collect();
     phases.sort_by_key(|p| std::cmp::Reverse(p.1));
     println!("\nAll of these blocks together, by phase:\n\n| phase | instructions | share |\n|---|---|---|");
     for (phase, n) in phases {
         println!("| {phase} | {n} | {:.1}% |", 100.0 * n as f64 / all as f64);
+    }
+    Ok(())
+}
+
+/// The instructions of a block of 2 transactions of 16 bn254 calls each, with the pinned guest and
+/// (with `BEFORE_ELF`) the other one: each runs the block in the executor, as the consensus runner's
+/// second run, so the block is also checked against t8n and the native run.
+fn bn254_block(pinned: &ExecutionProver, before: Option<&ExecutionProver>) -> anyhow::Result<()> {
+    let counts = std::cell::RefCell::new(Vec::new());
+    let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
+        let (commitment, run) = pinned.execute(input, true)?;
+        let earlier = match before {
+            Some(prover) => Some(prover.execute(input, true)?.1.instructions),
+            None => None,
+        };
+        counts.borrow_mut().push((commitment.gas_used, run.instructions, earlier));
+        Ok(commitment)
+    };
+    let case = testkit::differential::bn254_case(0, stateless::Fork::Cancun, 2, 16);
+    let mut t8n = testkit::differential::T8n::start()?;
+    if let Err(d) = testkit::differential::run_also(&mut t8n, &case, &second)?.result {
+        anyhow::bail!("the bn254 block: {}", d.reason);
+    }
+    println!("\n| block of bn254 calls | gas | instructions | before | ratio |\n|---|---|---|---|---|");
+    for (gas, now, earlier) in counts.into_inner() {
+        println!(
+            "| 2 txs, 32 calls (ecAdd, ecMul, ecPairing) | {gas} | {now} | {} | {} |",
+            earlier.map_or("".into(), |e| e.to_string()),
+            earlier.map_or("".into(), |e| format!("{:.1}x fewer", e as f64 / now as f64)),
+        );
     }
     Ok(())
 }

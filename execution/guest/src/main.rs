@@ -8,11 +8,12 @@ extern crate alloc;
 // Links OpenVM's `native_keccak256`, which alloy-primitives' `native-keccak` calls.
 extern crate openvm_keccak256;
 
+mod bn254;
 mod precompiles;
 mod secp256k1;
 mod sha256;
 
-// Registers secp256k1's moduli and curve with the VM, in the order of the host's VM configuration
+// Registers secp256k1's and bn254's moduli, bn254's Fp2 and both curves with the VM, in the order of the host's VM configuration
 // (openvm_init.rs is written by `prover_cmd execution_image --write-init`).
 openvm::init!();
 

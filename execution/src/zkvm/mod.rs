@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use execution_verify::stark::digest_bytes;
-use openvm_algebra_circuit::ModularExtension;
+use openvm_algebra_circuit::{Fp2Extension, ModularExtension};
 use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
+use openvm_pairing_circuit::{PairingCurve, PairingExtension, BN254_COMPLEX_STRUCT_NAME};
 use openvm_sdk::{
     config::{AggregationSystemParams, AppConfig},
     openvm_circuit::arch::{instructions::exe::VmExe, SystemConfig},
@@ -33,13 +34,16 @@ pub use execution_verify::stark::PUBLIC_VALUES;
 /// modular-arithmetic extension for secp256k1's two fields and the short Weierstrass extension for
 /// its curve (signature recovery of every sender and the ecrecover precompile: about 11M
 /// instructions each in software); the SHA-2 extension (the sha256 precompile: one instruction a
-/// 64-byte block). The guest declares the same moduli and curve in the same order
-/// (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
+/// 64-byte block); bn254's two fields, its quadratic extension, its G1 curve and its pairing (the
+/// ecAdd, ecMul and ecPairing precompiles: a pairing in software is tens of millions of
+/// instructions). The guest declares the same moduli, field extension and curves in the same
+/// order (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
 /// the verifying key, so changing it changes what verifies.
 pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
     let mut system = SystemConfig::default().with_public_values(PUBLIC_VALUES);
     system.set_segmentation_max_memory(settings.segment_max_memory);
     let secp256k1 = SECP256K1_CONFIG.clone();
+    let bn254 = PairingCurve::Bn254.curve_config();
     SdkVmConfig::builder()
         .system(system.into())
         .rv32i(Default::default())
@@ -47,8 +51,15 @@ pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
         .io(Default::default())
         .keccak(Default::default())
         .sha2(Default::default())
-        .modular(ModularExtension::new(vec![secp256k1.modulus.clone(), secp256k1.scalar.clone()]))
-        .ecc(WeierstrassExtension::new(vec![secp256k1]))
+        .modular(ModularExtension::new(vec![
+            secp256k1.modulus.clone(),
+            secp256k1.scalar.clone(),
+            bn254.modulus.clone(),
+            bn254.scalar.clone(),
+        ]))
+        .fp2(Fp2Extension::new(vec![(BN254_COMPLEX_STRUCT_NAME.to_string(), bn254.modulus.clone())]))
+        .ecc(WeierstrassExtension::new(vec![secp256k1, bn254]))
+        .pairing(PairingExtension::new(vec![PairingCurve::Bn254]))
         .build()
         .optimize()
 }

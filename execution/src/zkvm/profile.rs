@@ -20,6 +20,12 @@ use crate::ExecutionError;
 /// whose pattern a demangled name contains wins).
 const PHASES: &[(&str, &[&str])] = &[
     ("keccak (trie nodes, code, headers, KECCAK256)", &["keccak"]),
+    // Before signature recovery: bn254's points and fields go through the same openvm_ecc and
+    // openvm_algebra code, named after bn254's types.
+    (
+        "bn254 (curve and pairing extensions)",
+        &["openvm_pairing", "execution_guest::bn254", "bn254g1affine", "bn254fp", "g2affine"],
+    ),
     (
         "signature recovery (secp256k1, curve extension)",
         &["k256", "ecdsa", "secp256k1", "openvm_ecc", "openvm_algebra", "recover_signer", "ecrecover"],

@@ -82,17 +82,17 @@ const SENDERS: u64 = 4;
 /// The first contract's address; the others follow it.
 const FIRST_CONTRACT: u64 = 0xc0de_0000;
 
-fn key(index: u64) -> SigningKey {
+pub(super) fn key(index: u64) -> SigningKey {
     let mut secret = [0u8; 32];
     secret[24..].copy_from_slice(&(index + 0x1000).to_be_bytes());
     SigningKey::from_slice(&secret).expect("a small scalar is a valid key")
 }
 
-fn address_of(key: &SigningKey) -> Address {
+pub(super) fn address_of(key: &SigningKey) -> Address {
     Address::from_public_key(key.verifying_key())
 }
 
-fn sign(key: &SigningKey, hash: B256) -> Signature {
+pub(super) fn sign(key: &SigningKey, hash: B256) -> Signature {
     let (sig, recovery) = key.sign_prehash_recoverable(hash.as_slice()).expect("signing a hash");
     Signature::from_signature_and_parity(sig, recovery.is_y_odd())
 }
@@ -106,7 +106,7 @@ pub(super) fn signed_hash(rng: &mut Rng) -> Vec<u8> {
     [hash.as_slice(), &v, &sig.r().to_be_bytes::<32>(), &sig.s().to_be_bytes::<32>()].concat()
 }
 
-fn contract(i: u64) -> Address {
+pub(super) fn contract(i: u64) -> Address {
     Address::left_padding_from(&(FIRST_CONTRACT + i).to_be_bytes())
 }
 
@@ -196,7 +196,7 @@ fn withdrawals(rng: &mut Rng, addresses: &[Address]) -> Vec<Withdrawal> {
 
 /// From Cancun the beacon-roots contract, from Prague the block-hash history and the two request
 /// contracts: the system calls of every block run them (t8n requires them in the pre-state).
-fn system_contracts(fork: Fork, alloc: &mut BTreeMap<Address, Account>) {
+pub(super) fn system_contracts(fork: Fork, alloc: &mut BTreeMap<Address, Account>) {
     let mut put = |address: Address, code: &Bytes| {
         alloc.insert(address, Account { code: code.clone(), nonce: 1, ..Default::default() });
     };

@@ -7,6 +7,8 @@
 //! transaction t8n rejected is put back into the block as a second case, which the runner must
 //! refuse. A disagreement is written as that consensus-test case, ready to become a fixture.
 
+mod bn254_case;
+mod bn254_inputs;
 mod generate;
 pub mod geth_t8n;
 pub mod program;
@@ -23,10 +25,11 @@ use anyhow::Context;
 use serde_json::{json, Map, Value};
 use stateless::Fork;
 
+pub use bn254_case::{bn254_case, bn254_contract};
 pub use generate::{case, feature_names, Account, BlockEnv, Case, CHAIN_ID};
 pub use t8n::{T8n, VERSION};
 
-use crate::consensus::run_case;
+use crate::consensus::{run_case_also, SecondRun};
 
 /// The block's base fee, from its genesis's (EIP-1559).
 pub fn next_base_fee(env: &BlockEnv) -> u64 {
@@ -178,6 +181,22 @@ pub fn run(t8n: &mut T8n, case: &Case) -> anyhow::Result<Outcome> {
 /// As [`run`], with t8n's answer for the block changed by `change` first: what the tests use to
 /// show that a wrong answer is caught.
 pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> anyhow::Result<Outcome> {
+    run_with(t8n, case, change, None)
+}
+
+/// As [`run`], with every block also run by `second` (a zkVM executor): it must accept the block
+/// t8n made with the same commitment as the native run, and refuse each block with a rejected
+/// transaction as the native run does.
+pub fn run_also(t8n: &mut T8n, case: &Case, second: SecondRun<'_>) -> anyhow::Result<Outcome> {
+    run_with(t8n, case, |_| {}, Some(second))
+}
+
+fn run_with(
+    t8n: &mut T8n,
+    case: &Case,
+    change: impl Fn(&mut Value),
+    second: Option<SecondRun<'_>>,
+) -> anyhow::Result<Outcome> {
     let env = &case.env;
     let pre = alloc_json(&case.alloc);
     let genesis = genesis(case, crate::consensus::state_root(&pre)?);
@@ -249,7 +268,7 @@ pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> a
         block_hash,
         Some(&answer["alloc"]),
     );
-    let ran = run_case(&format!("seed {}", case.seed), &valid);
+    let ran = run_case_also(&format!("seed {}", case.seed), &valid, second);
     if let Err(e) = ran.result {
         let reason = format!("t8n's block is refused or differs here: {e:#}");
         return Ok(Outcome {
@@ -268,7 +287,7 @@ pub fn run_changed(t8n: &mut T8n, case: &Case, change: impl Fn(&mut Value)) -> a
         let blocks = json!([{ "rlp": block_rlp(bad_header, with, env.withdrawals.clone()),
                                "expectException": "TransactionException (rejected by t8n)" }]);
         let invalid = fixture(blocks, genesis.hash_slow(), None);
-        let ran = run_case(&format!("seed {} with rejected transaction {index}", case.seed), &invalid);
+        let ran = run_case_also(&format!("seed {} with rejected transaction {index}", case.seed), &invalid, second);
         // Refused, and for that transaction: a refusal for another reason (the header's roots are
         // those of the block without it) would hide a transaction wrongly accepted.
         let why = ran.refused.first().map(|r| r.reason.clone());

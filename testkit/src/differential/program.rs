@@ -265,6 +265,16 @@ fn call(rng: &mut Rng, p: &mut Program, fork: Fork, others: &[Address]) {
             rng.bytes(len)
         }
     };
+    let kind = *rng.pick(&[0xf1u8, 0xf1, 0xfa, 0xf4, 0xf2]);
+    let value = matches!(kind, 0xf1 | 0xf2).then(|| rng.below(3) as u8);
+    let gas = rng.below(200_000) as u32 + 2_000;
+    call_with(p, target, &input, kind, value, gas);
+}
+
+/// Writes `input` to memory, makes the call (`kind`: CALL, CALLCODE, DELEGATECALL or STATICCALL;
+/// `value` for the first two) and stores whether it succeeded, the size of what it returned and
+/// the first word returned.
+fn call_with(p: &mut Program, target: Address, input: &[u8], kind: u8, value: Option<u8>, gas: u32) {
     let len = input.len();
     for (word, chunk) in input.chunks(32).enumerate() {
         let mut bytes = chunk.to_vec();
@@ -273,16 +283,15 @@ fn call(rng: &mut Rng, p: &mut Program, fork: Fork, others: &[Address]) {
         p.push(&((word * 32) as u16).to_be_bytes());
         p.op(0x52);
     }
-    let kind = *rng.pick(&[0xf1u8, 0xf1, 0xfa, 0xf4, 0xf2]);
     p.push(&[32]); // retLength
     p.push(&[0]); // retOffset
     p.push(&(len as u16).to_be_bytes()); // argsLength
     p.push(&[0]); // argsOffset
-    if matches!(kind, 0xf1 | 0xf2) {
-        p.push(&[rng.below(3) as u8]); // value
+    if let Some(value) = value {
+        p.push(&[value]);
     }
     p.push(target.as_slice());
-    p.push(&(rng.below(200_000) as u32 + 2_000).to_be_bytes()); // gas
+    p.push(&gas.to_be_bytes());
     p.op(kind);
     p.store_result(); // success
     p.op(0x3d); // RETURNDATASIZE
@@ -290,6 +299,24 @@ fn call(rng: &mut Rng, p: &mut Program, fork: Fork, others: &[Address]) {
     p.push(&[0]);
     p.op(0x51); // the first word returned
     p.store_result();
+}
+
+/// A program of `calls` STATICCALLs to the bn254 precompiles (ecAdd, ecMul, ecPairing) with
+/// inputs that reach past their first check (bn254_inputs.rs), and gas for each: the block a
+/// zkVM guest's bn254 is held to revm's with.
+pub fn bn254_calls(rng: &mut Rng, calls: usize) -> Program {
+    let mut p = Program::new();
+    p.uses(Feature::Precompiles);
+    for _ in 0..calls {
+        let (target, input) = match rng.below(3) {
+            0 => (6u16, super::bn254_inputs::add(rng)),
+            1 => (7, super::bn254_inputs::mul(rng)),
+            _ => (8, super::bn254_inputs::pairing(rng)),
+        };
+        call_with(&mut p, Address::left_padding_from(&target.to_be_bytes()), &input, 0xfa, None, 400_000);
+    }
+    p.op(0x00);
+    p
 }
 
 /// A valid input for a precompile, where one is easy to write: a signature the sender made

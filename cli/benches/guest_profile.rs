@@ -3,9 +3,9 @@
 //! executor with the pinned guest and profiled (`--execute-only --profile`'s sampling: the pc
 //! every 1,000 instructions, by phase of the block's check). Prints per block the instructions,
 //! instructions per unit of gas, and each phase's share; with `BEFORE_ELF=<guest ELF>` the same
-//! blocks with that guest too, and the ratio. Then a block of bn254 calls (testkit's bn254 case:
-//! ecAdd, ecMul and ecPairing, checked against the execution specification's t8n), with both
-//! guests.
+//! blocks with that guest too, and the ratio. Then a block of bn254 calls and one of KZG point
+//! evaluations (testkit's precompile cases, checked against the execution specification's t8n),
+//! with both guests.
 //!
 //! Run with:
 //!
@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use execution::{ExecutionProver, ProverSettings};
 use progress::Silent;
+use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
 use testkit::{anvil::Anvil, blocks, fixtures::ZethCache, replay::ReplayNode};
 use witness::{
     capture::{capture, CaptureOptions},
@@ -85,7 +86,13 @@ fn main() -> anyhow::Result<()> {
             shares.join(", ")
         );
     }
-    bn254_block(&pinned, before.as_ref())?;
+    println!("\n| block of precompile calls | gas | instructions | before | ratio |\n|---|---|---|---|---|");
+    for (precompiles, name) in [
+        (Precompiles::Bn254, "2 txs, 32 calls (ecAdd, ecMul, ecPairing)"),
+        (Precompiles::PointEvaluation, "2 txs, 32 KZG point evaluations"),
+    ] {
+        precompile_block(&pinned, before.as_ref(), precompiles, name)?;
+    }
     let all: u64 = phases_total.values().sum();
     let mut phases: Vec<_> = phases_total.into_iter().collect();
     phases.sort_by_key(|p| std::cmp::Reverse(p.1));
@@ -96,10 +103,15 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The instructions of a block of 2 transactions of 16 bn254 calls each, with the pinned guest and
-/// (with `BEFORE_ELF`) the other one: each runs the block in the executor, as the consensus runner's
-/// second run, so the block is also checked against t8n and the native run.
-fn bn254_block(pinned: &ExecutionProver, before: Option<&ExecutionProver>) -> anyhow::Result<()> {
+/// The instructions of a block of 2 transactions of 16 calls to `precompiles` each, with the pinned
+/// guest and (with `BEFORE_ELF`) the other one: each runs the block in the executor, as the
+/// consensus runner's second run, so the block is also checked against t8n and the native run.
+fn precompile_block(
+    pinned: &ExecutionProver,
+    before: Option<&ExecutionProver>,
+    precompiles: Precompiles,
+    name: &str,
+) -> anyhow::Result<()> {
     let counts = std::cell::RefCell::new(Vec::new());
     let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
         let (commitment, run) = pinned.execute(input, true)?;
@@ -110,15 +122,14 @@ fn bn254_block(pinned: &ExecutionProver, before: Option<&ExecutionProver>) -> an
         counts.borrow_mut().push((commitment.gas_used, run.instructions, earlier));
         Ok(commitment)
     };
-    let case = testkit::differential::bn254_case(0, stateless::Fork::Cancun, 2, 16);
-    let mut t8n = testkit::differential::T8n::start()?;
-    if let Err(d) = testkit::differential::run_also(&mut t8n, &case, &second)?.result {
-        anyhow::bail!("the bn254 block: {}", d.reason);
+    let case = precompile_case(0, stateless::Fork::Cancun, precompiles, 2, 16);
+    let mut t8n = T8n::start()?;
+    if let Err(d) = run_also(&mut t8n, &case, &second)?.result {
+        anyhow::bail!("{name}: {}", d.reason);
     }
-    println!("\n| block of bn254 calls | gas | instructions | before | ratio |\n|---|---|---|---|---|");
     for (gas, now, earlier) in counts.into_inner() {
         println!(
-            "| 2 txs, 32 calls (ecAdd, ecMul, ecPairing) | {gas} | {now} | {} | {} |",
+            "| {name} | {gas} | {now} | {} | {} |",
             earlier.map_or("".into(), |e| e.to_string()),
             earlier.map_or("".into(), |e| format!("{:.1}x fewer", e as f64 / now as f64)),
         );

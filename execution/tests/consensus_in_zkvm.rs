@@ -63,22 +63,24 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
     eprintln!("{cases} consensus cases ran in the zkVM executor as natively");
 }
 
-/// Blocks of bn254 calls (testkit's bn254 cases: ecAdd, ecMul and ecPairing on points that pass
-/// the first checks, pairings that hold and fail, G2 points outside the subgroup, coordinates not
-/// below the modulus) run in the zkVM executor, where OpenVM's curve and pairing extensions answer
-/// them, as natively, where revm's arkworks does, and as the execution specification (t8n) does.
+/// Blocks of precompile calls (testkit's precompile cases) run in the zkVM executor, where OpenVM's
+/// extensions answer them, as natively, where revm's own code does, and as the execution
+/// specification (t8n) does: bn254's ecAdd, ecMul and ecPairing (pairings that hold and fail,
+/// points off the curve, G2 points outside the subgroup, coordinates at the modulus) and the KZG
+/// point evaluation (proofs of random blobs, wrong values, points outside G1, non-canonical
+/// scalars, the point at infinity). The consensus fixtures have no such cases.
 #[test]
-fn bn254_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
+fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
+    use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
     let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
     let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
         Ok(prover.execute(input, false)?.0)
     };
-    let mut t8n = testkit::differential::T8n::start().unwrap();
-    for seed in 0..2 {
-        let case = testkit::differential::bn254_case(seed, stateless::Fork::Cancun, 2, 16);
-        let outcome = testkit::differential::run_also(&mut t8n, &case, &second).unwrap();
-        if let Err(d) = outcome.result {
-            panic!("seed {seed}: {}\n{}", d.reason, d.fixture);
+    let mut t8n = T8n::start().unwrap();
+    for (precompiles, seed) in [(Precompiles::Bn254, 0), (Precompiles::Bn254, 1), (Precompiles::PointEvaluation, 0)] {
+        let case = precompile_case(seed, stateless::Fork::Cancun, precompiles, 2, 16);
+        if let Err(d) = run_also(&mut t8n, &case, &second).unwrap().result {
+            panic!("{precompiles:?} seed {seed}: {}\n{}", d.reason, d.fixture);
         }
     }
 }

@@ -71,7 +71,7 @@ fn g1_edge(rng: &mut Rng) -> Vec<u8> {
 
 /// ecAdd's input: two points, now and then one of them an edge case, the same point twice or a
 /// point and its negation.
-pub(super) fn add(rng: &mut Rng) -> Vec<u8> {
+fn add(rng: &mut Rng) -> Vec<u8> {
     let p = g1(rng);
     let q = match rng.below(6) {
         0 => p,
@@ -86,7 +86,7 @@ pub(super) fn add(rng: &mut Rng) -> Vec<u8> {
 }
 
 /// ecMul's input: a point and a scalar, which may be zero, r itself or above r.
-pub(super) fn mul(rng: &mut Rng) -> Vec<u8> {
+fn mul(rng: &mut Rng) -> Vec<u8> {
     let point = if rng.below(5) == 0 { g1_edge(rng) } else { g1_bytes(&g1(rng)) };
     let k = match rng.below(5) {
         0 => vec![0; 32],
@@ -100,7 +100,7 @@ pub(super) fn mul(rng: &mut Rng) -> Vec<u8> {
 /// ecPairing's input: 1 to 3 pairs whose pairings multiply to one (e(aP, bQ)·e(-abP, Q), then
 /// pairs of the point at infinity), or the same with one pair changed so that they do not, or with
 /// a G2 point outside the subgroup, or a G1 encoding a check refuses.
-pub(super) fn pairing(rng: &mut Rng) -> Vec<u8> {
+fn pairing(rng: &mut Rng) -> Vec<u8> {
     let (a, b) = (scalar(rng), scalar(rng));
     let p = g1(rng);
     let q = g2(rng);
@@ -117,4 +117,13 @@ pub(super) fn pairing(rng: &mut Rng) -> Vec<u8> {
         _ => {}
     }
     bytes.concat()
+}
+
+/// A call's target and input: ecAdd, ecMul or ecPairing, a third each.
+pub(super) fn any(rng: &mut Rng) -> (u16, Vec<u8>) {
+    match rng.below(3) {
+        0 => (6, add(rng)),
+        1 => (7, mul(rng)),
+        _ => (8, pairing(rng)),
+    }
 }

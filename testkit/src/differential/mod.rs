@@ -7,10 +7,11 @@
 //! transaction t8n rejected is put back into the block as a second case, which the runner must
 //! refuse. A disagreement is written as that consensus-test case, ready to become a fixture.
 
-mod bn254_case;
 mod bn254_inputs;
 mod generate;
 pub mod geth_t8n;
+mod kzg_inputs;
+mod precompile_case;
 pub mod program;
 pub mod rng;
 mod t8n;
@@ -25,8 +26,8 @@ use anyhow::Context;
 use serde_json::{json, Map, Value};
 use stateless::Fork;
 
-pub use bn254_case::{bn254_case, bn254_contract};
 pub use generate::{case, feature_names, Account, BlockEnv, Case, CHAIN_ID};
+pub use precompile_case::{precompile_case, precompile_contract, Precompiles};
 pub use t8n::{T8n, VERSION};
 
 use crate::consensus::{run_case_also, SecondRun};

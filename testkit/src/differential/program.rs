@@ -301,18 +301,14 @@ fn call_with(p: &mut Program, target: Address, input: &[u8], kind: u8, value: Op
     p.store_result();
 }
 
-/// A program of `calls` STATICCALLs to the bn254 precompiles (ecAdd, ecMul, ecPairing) with
-/// inputs that reach past their first check (bn254_inputs.rs), and gas for each: the block a
-/// zkVM guest's bn254 is held to revm's with.
-pub fn bn254_calls(rng: &mut Rng, calls: usize) -> Program {
+/// A program of `calls` STATICCALLs, each to the precompile and with the input `next` gives
+/// (inputs that reach past a precompile's first checks: bn254_inputs.rs, kzg_inputs.rs), with gas
+/// for each: the blocks a zkVM guest's precompiles are held to revm's with.
+pub fn precompile_calls(rng: &mut Rng, calls: usize, next: fn(&mut Rng) -> (u16, Vec<u8>)) -> Program {
     let mut p = Program::new();
     p.uses(Feature::Precompiles);
     for _ in 0..calls {
-        let (target, input) = match rng.below(3) {
-            0 => (6u16, super::bn254_inputs::add(rng)),
-            1 => (7, super::bn254_inputs::mul(rng)),
-            _ => (8, super::bn254_inputs::pairing(rng)),
-        };
+        let (target, input) = next(rng);
         call_with(&mut p, Address::left_padding_from(&target.to_be_bytes()), &input, 0xfa, None, 400_000);
     }
     p.op(0x00);

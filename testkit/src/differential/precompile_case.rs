@@ -1,8 +1,8 @@
-//! A case of bn254 precompile calls: one contract that STATICCALLs ecAdd, ecMul and ecPairing
-//! with inputs that reach past their first checks (bn254_inputs.rs), and a few transactions that
-//! run it. Both executors and the specification must agree on every call's outcome; a zkVM guest
-//! with its own bn254 (OpenVM's extensions) is held to revm's on it, and it is the block the
-//! guest's instruction count for bn254 is measured on.
+//! A case of precompile calls: one contract that STATICCALLs a family of precompiles with inputs
+//! that reach past their first checks (bn254_inputs.rs, kzg_inputs.rs), and a few transactions
+//! that run it. Both executors and the specification must agree on every call's outcome; a zkVM
+//! guest with its own precompiles (OpenVM's extensions) is held to revm's on them, and they are
+//! the blocks the guest's instruction counts for those precompiles are measured on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,20 +11,40 @@ use alloy_primitives::{Address, B256, U256};
 use stateless::Fork;
 
 use super::{
+    bn254_inputs,
     generate::{address_of, contract, key, sign, system_contracts, Account, BlockEnv, Case, CHAIN_ID},
-    program,
+    kzg_inputs, program,
     rng::Rng,
 };
 
+/// The precompiles a case calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precompiles {
+    /// bn254's ecAdd, ecMul and ecPairing (EIP-196, EIP-197).
+    Bn254,
+    /// The KZG point evaluation (EIP-4844, from Cancun).
+    PointEvaluation,
+}
+
+impl Precompiles {
+    fn next_call(self) -> fn(&mut Rng) -> (u16, Vec<u8>) {
+        match self {
+            Precompiles::Bn254 => bn254_inputs::any,
+            Precompiles::PointEvaluation => kzg_inputs::any,
+        }
+    }
+}
+
 /// The contract the case's transactions call.
-pub fn bn254_contract() -> Address {
+pub fn precompile_contract() -> Address {
     contract(0)
 }
 
-/// The case of `seed` under `fork`: `transactions` transactions, each running `calls` calls.
-pub fn bn254_case(seed: u64, fork: Fork, transactions: u64, calls: usize) -> Case {
-    let mut rng = Rng::new(seed ^ 0xb254 ^ ((fork as u64) << 56));
-    let program = program::bn254_calls(&mut rng, calls);
+/// The case of `seed` under `fork`: `transactions` transactions, each running the same `calls`
+/// calls to `precompiles`.
+pub fn precompile_case(seed: u64, fork: Fork, precompiles: Precompiles, transactions: u64, calls: usize) -> Case {
+    let mut rng = Rng::new(seed ^ 0xb254 ^ ((fork as u64) << 56) ^ ((precompiles as u64) << 48));
+    let program = program::precompile_calls(&mut rng, calls, precompiles.next_call());
     let mut alloc = BTreeMap::new();
     alloc.insert(contract(0), Account { code: program.code().to_vec().into(), nonce: 1, ..Default::default() });
     let sender = key(0);

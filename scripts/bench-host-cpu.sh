@@ -7,6 +7,10 @@
 #
 #   scripts/bench-host-cpu.sh                       # generic and x86-64-v3 (about 25 min here)
 #   VARIANTS="generic v3 v4 v3-lto" ROUNDS=1 scripts/bench-host-cpu.sh
+#   VARIANTS="v3 old=/tmp/prover_cmd-701ea04" ROUNDS=2 scripts/bench-host-cpu.sh
+#
+# A variant NAME=PATH is a prebuilt prover_cmd (another commit's, say: another guest or VM
+# configuration), not built here and checked by its own verifier, since its image id is its own.
 #
 # Variants: generic (-C target-cpu=x86-64, the portable build), v3 (the default), v4
 # (x86-64-v4, AVX-512: needs a CPU that has it), v3-lto (v3 with lto = "thin" and
@@ -44,14 +48,17 @@ build() {
   echo "built $variant in $(( $(date +%s) - start )) s" >&2
 }
 
-for variant in $variants; do build "$variant"; done
+for variant in $variants; do
+  case "$variant" in *=*) ;; *) build "$variant" ;; esac
+done
 reference=$out/bin/v3
 [ -x "$reference" ] || build v3
 
 printf '\n| build | round | execute (s) | prove (s) | wall (s) | peak RSS (GiB) | verified |\n|---|---|---|---|---|---|---|\n'
 for round in $(seq "$rounds"); do
-  for variant in $variants; do
-    bin=$out/bin/$variant
+  for spec in $variants; do
+    variant=${spec%%=*} bin=$out/bin/$spec checker=$reference
+    case "$spec" in *=*) bin=${spec#*=} checker=$bin ;; esac
     run=$out/$variant-run$round
     execute=$("$bin" -q offline_prover --proof execution --execute-only -w "$witness" |
       python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["execute_seconds"])')
@@ -67,7 +74,7 @@ EOF
 )
     rss=$(awk '/Maximum resident set size/ {printf "%.2f", $6/1048576}' "$run.time")
     verified=no
-    "$reference" -q verifier -p "$run.json" -w "$witness" > /dev/null && verified=yes
+    "$checker" -q verifier -p "$run.json" -w "$witness" > /dev/null && verified=yes
     echo "| $variant | $round | $execute | $prove | $wall | $rss | $verified |"
   done
 done

@@ -113,8 +113,11 @@ fn precompile_block(
     name: &str,
 ) -> anyhow::Result<()> {
     let counts = std::cell::RefCell::new(Vec::new());
+    let largest = std::cell::RefCell::new(Vec::new());
     let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
         let (commitment, run) = pinned.execute(input, true)?;
+        let profile = pinned.profile(input, run.instructions, 1_000)?;
+        *largest.borrow_mut() = profile.functions.into_iter().take(4).collect();
         let earlier = match before {
             Some(prover) => Some(prover.execute(input, true)?.1.instructions),
             None => None,
@@ -133,6 +136,9 @@ fn precompile_block(
             earlier.map_or("".into(), |e| e.to_string()),
             earlier.map_or("".into(), |e| format!("{:.1}x fewer", e as f64 / now as f64)),
         );
+    }
+    for (function, n) in largest.into_inner() {
+        eprintln!("  {name}: {function} {n}");
     }
     Ok(())
 }

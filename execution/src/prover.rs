@@ -86,6 +86,18 @@ impl ExecutionProver {
         self.zkvm.time_segments(&self.program, &input::encode(input), max_segments)
     }
 
+    /// Where the guest's instructions go on `input`: a sample of the pc every `every` instructions,
+    /// by function and by phase (zkvm/profile.rs). `instructions` is the run's count (from a
+    /// metered `execute`), which the sampling needs to size itself.
+    pub fn profile(
+        &self,
+        input: &StatelessInput,
+        instructions: u64,
+        every: u64,
+    ) -> Result<crate::zkvm::profile::Profile, ExecutionError> {
+        self.zkvm.profile(&self.elf, &self.program, &input::encode(input), instructions, every)
+    }
+
     /// The loaded guest's image id (its program commitment).
     pub fn image_id(&self) -> Result<[u8; 32], ExecutionError> {
         self.zkvm.image_id(&self.program)
@@ -119,8 +131,7 @@ pub fn profile_witness(
     every: u64,
 ) -> Result<(ExecuteReport, crate::zkvm::profile::Profile), ExecutionError> {
     let (report, input) = execute_checked(prover, w)?;
-    let profile =
-        prover.zkvm.profile(&prover.elf, &prover.program, &input::encode(&input), report.instructions, every)?;
+    let profile = prover.profile(&input, report.instructions, every)?;
     Ok((report, profile))
 }
 

@@ -15,11 +15,11 @@
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../../execution/guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x6279a4673f05820bbf8aaf47a6ef941cbe9b626ef4b6b069251c5d464fd12d23";
+pub const IMAGE_ID: &str = "0xdff6955adc38c91797740a5cb996f15529c22b20461d4c080c8e7c3f5f6b7d21";
 
 /// What the proof establishes, and how it was made.
 pub const ZKVM: &str =
-    "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1, bn254 and BLS12-381 with their pairings), STARK over BabyBear, segments aggregated into one proof";
+    "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1, bn254 and its pairing), STARK over BabyBear, segments aggregated into one proof";
 
 /// An image id as 0x and 64 hex digits.
 pub fn image_id_hex(id: &[u8; 32]) -> String {

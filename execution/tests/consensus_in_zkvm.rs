@@ -63,12 +63,14 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
     eprintln!("{cases} consensus cases ran in the zkVM executor as natively");
 }
 
-/// Blocks of precompile calls (testkit's precompile cases) run in the zkVM executor, where OpenVM's
-/// extensions answer them, as natively, where revm's own code does, and as the execution
-/// specification (t8n) does: bn254's ecAdd, ecMul and ecPairing (pairings that hold and fail,
-/// points off the curve, G2 points outside the subgroup, coordinates at the modulus) and the KZG
-/// point evaluation (proofs of random blobs, wrong values, points outside G1, non-canonical
-/// scalars, the point at infinity). The consensus fixtures have no such cases.
+/// Blocks of precompile calls (testkit's precompile cases) run in the zkVM executor as natively and
+/// as the execution specification (t8n) does: bn254's ecAdd, ecMul and ecPairing, which OpenVM's
+/// curve and pairing extensions answer in the guest and revm's arkworks natively (pairings that
+/// hold and fail, points off the curve, G2 points outside the subgroup, coordinates at the
+/// modulus); and KZG point evaluations, which revm's arkworks answers in the guest and c-kzg
+/// natively (proofs of random blobs, wrong values, points outside G1, non-canonical scalars, the
+/// point at infinity; few of them: about 100 million guest instructions each). The consensus
+/// fixtures have no such cases.
 #[test]
 fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
     use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
@@ -77,8 +79,11 @@ fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
         Ok(prover.execute(input, false)?.0)
     };
     let mut t8n = T8n::start().unwrap();
-    for (precompiles, seed) in [(Precompiles::Bn254, 0), (Precompiles::Bn254, 1), (Precompiles::PointEvaluation, 0)] {
-        let case = precompile_case(seed, stateless::Fork::Cancun, precompiles, 2, 16);
+    // (precompiles, seed, transactions, calls each)
+    let cases =
+        [(Precompiles::Bn254, 0, 2, 16), (Precompiles::Bn254, 1, 2, 16), (Precompiles::PointEvaluation, 0, 1, 6)];
+    for (precompiles, seed, transactions, calls) in cases {
+        let case = precompile_case(seed, stateless::Fork::Cancun, precompiles, transactions, calls);
         if let Err(d) = run_also(&mut t8n, &case, &second).unwrap().result {
             panic!("{precompiles:?} seed {seed}: {}\n{}", d.reason, d.fixture);
         }

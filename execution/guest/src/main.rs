@@ -9,12 +9,11 @@ extern crate alloc;
 extern crate openvm_keccak256;
 
 mod bn254;
-mod kzg;
 mod precompiles;
 mod secp256k1;
 mod sha256;
 
-// Registers the moduli (secp256k1's, bn254's, BLS12-381's), the Fp2s and the curves with the VM, in the order of the host's VM configuration
+// Registers secp256k1's and bn254's moduli, bn254's Fp2 and both curves with the VM, in the order of the host's VM configuration
 // (openvm_init.rs is written by `prover_cmd execution_image --write-init`).
 openvm::init!();
 

@@ -1,13 +1,12 @@
 //! revm's pluggable precompile crypto in the guest: which precompiles run on an OpenVM extension.
 //! ecrecover on the secp256k1 curve extension, SHA-256 on the SHA-2 extension, bn254's ecAdd, ecMul
-//! and ecPairing on the bn254 curve and pairing extensions, the KZG point evaluation on BLS12-381's;
-//! the rest (RIPEMD-160, modexp, blake2f, the BLS12-381 precompiles of EIP-2537, P-256) as revm
-//! does them, in plain RISC-V. The host keeps revm's own implementations, so the consensus tests run both
+//! and ecPairing on the bn254 curve and pairing extensions; the rest (RIPEMD-160, modexp, blake2f,
+//! BLS12-381, KZG point evaluation, P-256) as revm does them, in plain RISC-V. The host keeps revm's own implementations, so the consensus tests run both
 //! and must agree.
 
 use revm::precompile::{Crypto, PrecompileHalt};
 
-use crate::{bn254, kzg, secp256k1, sha256};
+use crate::{bn254, secp256k1, sha256};
 
 #[derive(Debug)]
 pub struct RevmCrypto;
@@ -34,9 +33,5 @@ impl Crypto for RevmCrypto {
 
     fn bn254_pairing_check(&self, pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
         bn254::pairing_check(pairs)
-    }
-
-    fn verify_kzg_proof(&self, z: &[u8; 32], y: &[u8; 32], commitment: &[u8; 48], proof: &[u8; 48]) -> Result<(), PrecompileHalt> {
-        kzg::verify_kzg_proof(z, y, commitment, proof)
     }
 }

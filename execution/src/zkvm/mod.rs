@@ -8,9 +8,7 @@ use std::sync::Arc;
 use execution_verify::stark::digest_bytes;
 use openvm_algebra_circuit::{Fp2Extension, ModularExtension};
 use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
-use openvm_pairing_circuit::{
-    PairingCurve, PairingExtension, BLS12_381_COMPLEX_STRUCT_NAME, BN254_COMPLEX_STRUCT_NAME,
-};
+use openvm_pairing_circuit::{PairingCurve, PairingExtension, BN254_COMPLEX_STRUCT_NAME};
 use openvm_sdk::{
     config::{AggregationSystemParams, AppConfig},
     openvm_circuit::arch::{instructions::exe::VmExe, SystemConfig},
@@ -38,15 +36,14 @@ pub use execution_verify::stark::PUBLIC_VALUES;
 /// instructions each in software); the SHA-2 extension (the sha256 precompile: one instruction a
 /// 64-byte block); bn254's two fields, its quadratic extension, its G1 curve and its pairing (the
 /// ecAdd, ecMul and ecPairing precompiles: a pairing in software is tens of millions of
-/// instructions); the same for BLS12-381 (the KZG point evaluation of EIP-4844). The guest declares
-/// the same moduli, field extensions and curves in the same order (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
+/// instructions). The guest declares the same moduli, field extension and curves in the same
+/// order (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
 /// the verifying key, so changing it changes what verifies.
 pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
     let mut system = SystemConfig::default().with_public_values(PUBLIC_VALUES);
     system.set_segmentation_max_memory(settings.segment_max_memory);
     let secp256k1 = SECP256K1_CONFIG.clone();
     let bn254 = PairingCurve::Bn254.curve_config();
-    let bls12_381 = PairingCurve::Bls12_381.curve_config();
     SdkVmConfig::builder()
         .system(system.into())
         .rv32i(Default::default())
@@ -59,15 +56,10 @@ pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
             secp256k1.scalar.clone(),
             bn254.modulus.clone(),
             bn254.scalar.clone(),
-            bls12_381.modulus.clone(),
-            bls12_381.scalar.clone(),
         ]))
-        .fp2(Fp2Extension::new(vec![
-            (BN254_COMPLEX_STRUCT_NAME.to_string(), bn254.modulus.clone()),
-            (BLS12_381_COMPLEX_STRUCT_NAME.to_string(), bls12_381.modulus.clone()),
-        ]))
-        .ecc(WeierstrassExtension::new(vec![secp256k1, bn254, bls12_381]))
-        .pairing(PairingExtension::new(vec![PairingCurve::Bn254, PairingCurve::Bls12_381]))
+        .fp2(Fp2Extension::new(vec![(BN254_COMPLEX_STRUCT_NAME.to_string(), bn254.modulus.clone())]))
+        .ecc(WeierstrassExtension::new(vec![secp256k1, bn254]))
+        .pairing(PairingExtension::new(vec![PairingCurve::Bn254]))
         .build()
         .optimize()
 }

@@ -110,8 +110,21 @@ fn init_logs(quiet: bool, verbose: u8) {
 
 host_cpu::check_cpu_at_start!("prover_cmd");
 
+/// A reader that stops early (`prover_cmd execution_image | head -1`) closes the pipe: the one-shot
+/// commands then end as other command-line tools do, on SIGPIPE, instead of panicking in
+/// `println!`. serve and worker keep Rust's default (the signal ignored, a write error instead):
+/// they write to sockets and child processes that may go away, and must keep running.
+fn end_quietly_on_a_closed_pipe(command: &Command) {
+    if !matches!(command, Command::Serve(_) | Command::Worker(_)) {
+        // SAFETY: called first in main, before any thread of ours exists; SIG_DFL is a valid
+        // disposition for SIGPIPE.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    end_quietly_on_a_closed_pipe(&cli.command);
     init_logs(cli.quiet, cli.verbose);
     let result = match cli.command {
         Command::WitnessCapture(args) => witness_cmds::capture(args, cli.quiet),

@@ -188,3 +188,20 @@ fn on_a_cpu_without_avx2_prover_cmd_refuses_to_start_in_one_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("pinned_image_id"));
 }
+
+/// A reader that closes the pipe before the JSON is written (`| head`) ends prover_cmd quietly, as
+/// it ends other command-line tools: no panic from println!.
+#[test]
+fn a_closed_pipe_ends_prover_cmd_without_a_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
+        .arg("execution_image")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

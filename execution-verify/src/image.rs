@@ -15,7 +15,7 @@
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../../execution/guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0xdff6955adc38c91797740a5cb996f15529c22b20461d4c080c8e7c3f5f6b7d21";
+pub const IMAGE_ID: &str = "0x1843a06838dd4b0791eb4d652965a83f46d35403cbd4e0405f71b91518941411";
 
 /// What the proof establishes, and how it was made.
 pub const ZKVM: &str =

@@ -67,7 +67,12 @@ fn times_order(q: &G2Affine) -> G2Affine {
 }
 
 /// 64 bytes: x ‖ y big-endian, zeros for the point at infinity (which the VM also keeps as (0, 0)).
+/// The VM does not make results canonical: a coordinate may come out as itself plus a multiple of
+/// p (bn254's p is under 2^254), which would encode differently. `assert_reduced` makes the run
+/// fail unless both are below p, so a prover cannot choose the bytes.
 fn encode_g1(point: &G1Affine) -> [u8; 64] {
+    point.x().assert_reduced();
+    point.y().assert_reduced();
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(&point.x().to_be_bytes());
     out[32..].copy_from_slice(&point.y().to_be_bytes());

@@ -76,10 +76,13 @@ pub fn recover_public_key(sig: &[u8; 64], recid: u8, prehash: &[u8; 32]) -> Opti
         )
     };
     let q = double_scalar_mul(&u1, &generator, &u2, &big_r);
-    // is_identity compares coordinates, which also forces them into canonical form.
     if q.is_identity() {
         return None;
     }
+    // The VM does not make results canonical, and is_identity compares y only when x is zero:
+    // without these a prover could hand back y + p (when y < 2^256 - p) and change the address.
+    q.x().assert_reduced();
+    q.y().assert_reduced();
     let mut key = [0u8; 64];
     key[..32].copy_from_slice(&q.x().to_be_bytes());
     key[32..].copy_from_slice(&q.y().to_be_bytes());

@@ -18,12 +18,17 @@ use testkit::consensus::{category_files, load_cases, run_case_also, short_name, 
 /// in plain RISC-V in both.
 const PRECOMPILE_CASES: &[&str] = &["ecrecover", "sha256", "ripemd", "modexp", "identit", "precompile"];
 
+/// The consensus runner's second run: the block in the zkVM executor with the pinned guest.
+fn in_the_zkvm(
+    prover: &ExecutionProver,
+) -> impl Fn(&stateless::StatelessInput) -> anyhow::Result<stateless::BlockCommitment> + '_ {
+    move |input| Ok(prover.execute(input, false)?.0)
+}
+
 #[test]
 fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
     let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
-    let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
-        Ok(prover.execute(input, false)?.0)
-    };
+    let second = in_the_zkvm(&prover);
     let dir = testkit::fixtures::path("blockchain-tests");
     let (mut cases, mut failures) = (0, Vec::new());
     for (category, path) in category_files(&dir).unwrap() {
@@ -75,9 +80,7 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
 fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
     use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
     let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
-    let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
-        Ok(prover.execute(input, false)?.0)
-    };
+    let second = in_the_zkvm(&prover);
     let mut t8n = T8n::start().unwrap();
     // (precompiles, seed, transactions, calls each)
     let cases =

@@ -13,7 +13,6 @@ let selected = null, rows = [], filter = "all", page = 0;
 const history = []; // {t, proven, queued}: sampled at each refresh, for the rates and the chart.
 const $ = (id) => document.getElementById(id);
 
-function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
 function perHour(x) { return x >= 10 ? x.toFixed(0) : x.toFixed(1); }
 function duration(hours) {
   const m = Math.round(hours * 60);
@@ -96,13 +95,13 @@ function drawTable() {
   $("prev").disabled = page === 0;
   $("next").disabled = page >= pages - 1;
   $("blocks").replaceChildren(...shown.slice(page * PAGE, (page + 1) * PAGE).map((b) => {
-    const tr = document.createElement("tr");
-    tr.className = "block";
+    const tr = el("tr", null, "block");
     tr.dataset.number = b.number;
     tr.dataset.status = b.status;
     const status = b.lease_expired ? "proving (stale lease: worker gone?)" : b.status;
     const pieces = b.pieces_total ? ` (${b.pieces_done}/${b.pieces_total} pieces)` : "";
     const note = (b.error || b.progress || (b.witness_pruned_at_ms ? "witness dropped by retention" : "")) + pieces;
+    const cell = (text, cls) => el("td", text, cls);
     tr.append(cell(b.number), cell(b.hash.slice(0, 12) + "…"), cell(status, "status-" + b.status), cell(b.kind || ""),
       cell(b.transactions), cell(b.gas_used), cell(seconds(b.capture_ms)), cell(seconds(b.prove_ms)),
       cell(b.verify_ms == null ? "" : b.verify_ms + " ms"), cell(note));
@@ -148,12 +147,9 @@ function show(b) {
 // A split block's pieces: each segment and leaf with its state, worker and time.
 async function showPieces(number) {
   const detail = await fetch(`/blocks/${number}`).then((r) => r.json()).catch(() => ({}));
-  $("pieces").replaceChildren(...(detail.pieces || []).map((p) => {
-    const div = document.createElement("div");
-    div.className = "piece piece-" + p.status;
-    div.textContent = `${p.part}: ${p.lease_expired ? "stale lease" : p.status}` + (p.worker ? ` · ${p.worker}` : "") + (p.prove_ms ? ` · ${seconds(p.prove_ms)}` : "");
-    return div;
-  }));
+  $("pieces").replaceChildren(...(detail.pieces || []).map((p) => el("div",
+    `${p.part}: ${p.lease_expired ? "stale lease" : p.status}` + (p.worker ? ` · ${p.worker}` : "") + (p.prove_ms ? ` · ${seconds(p.prove_ms)}` : ""),
+    "piece piece-" + p.status)));
 }
 
 $("verify").addEventListener("click", async () => {
@@ -170,9 +166,8 @@ $("verify").addEventListener("click", async () => {
 });
 
 $("filters").replaceChildren(...STATUSES.map((s) => {
-  const b = document.createElement("button");
-  b.type = "button"; b.textContent = s; b.dataset.status = s;
-  b.className = s === filter ? "on" : "";
+  const b = el("button", s, s === filter ? "on" : "");
+  b.type = "button"; b.dataset.status = s;
   b.addEventListener("click", () => {
     filter = s; page = 0;
     for (const other of $("filters").children) other.className = other.dataset.status === s ? "on" : "";

@@ -5,12 +5,19 @@
 // Milliseconds as the page shows them everywhere (the explorer uses it too); nothing for none.
 function seconds(ms) { return ms == null ? "" : (ms / 1000).toFixed(ms < 10000 ? 2 : 0) + " s"; }
 
+// An element with its text and class (the explorer uses it too).
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text != null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
 // Renders a check's outcome into `box`: the verdict, what the proof proves, what the prover
-// claims (unverified), and the raw report one click away (in `rawPre` when the page has its own
-// place for it; it then carries data-is-success).
+// claims (unverified); the raw report goes into `rawPre` (one click away on the page), which
+// then carries data-is-success.
 function renderVerification(box, outcome, rawPre) {
   box.replaceChildren();
-  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
   const verdict = el("div", null, "verdict");
   box.append(verdict);
   if (outcome.error) {
@@ -26,7 +33,8 @@ function renderVerification(box, outcome, rawPre) {
     ? `✓ Verified by ${outcome.by} in ${seconds(outcome.ms)}` +
       (r.witness_matched ? ", and it is of exactly this block's witness" : "")
     : "✗ Not verified: " + r.message.replace(/^invalid: /, "");
-  if (rawPre) { rawPre.textContent = JSON.stringify(r, null, 2); rawPre.dataset.isSuccess = String(r.is_success); }
+  rawPre.textContent = JSON.stringify(r, null, 2);
+  rawPre.dataset.isSuccess = String(r.is_success);
   const x = r.execution;
   if (r.is_success && x) {
     const dl = el("dl", null, "proves");
@@ -45,10 +53,5 @@ function renderVerification(box, outcome, rawPre) {
   }
   if (r.is_success && r.state) {
     box.append(el("p", r.message.replace(/^valid: /, "What this proves: ")));
-  }
-  if (!rawPre) {
-    const raw = el("details");
-    raw.append(el("summary", "Raw report"), el("pre", JSON.stringify(r, null, 2), "raw"));
-    box.append(raw);
   }
 }

@@ -26,14 +26,15 @@ rm -rf "$rebuilt" && mkdir -p "$rebuilt"
 ) &
 beside_pid=$!
 trap 'kill "$beside_pid" 2>/dev/null || true' EXIT
-# Lints next, before the build (the guest rebuild and the installs run beside them). Before the
-# wrapper below is exported: clippy sets a workspace wrapper of its own.
-CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --locked -- -D warnings
-# One build for everything: the gevulot binaries come out static (rustc-static-gevulot-bins), so
-# the VM images take them from this build instead of compiling the workspace a second time.
-# Incremental compilation only costs time and disk (16 GB) on a build that starts clean.
-export RUSTC_WORKSPACE_WRAPPER="$root/scripts/rustc-static-gevulot-bins" CARGO_INCREMENTAL=0
-cargo test --workspace --locked --no-run
+# One build for everything, the lints included:
+# - the gevulot binaries come out static (rustc-static-gevulot-bins), so the VM images take them
+#   from this build instead of compiling the workspace a second time;
+# - the workspace's own crates are compiled by clippy-driver with -D warnings (the "linted" wrapper),
+#   every target as `cargo clippy --all-targets` sees them, so the dependencies are compiled once
+#   instead of being checked apart first;
+# - incremental compilation only costs time and disk (16 GB) on a build that starts clean.
+export RUSTC_WORKSPACE_WRAPPER="$root/scripts/rustc-linted-static-gevulot-bins" CARGO_INCREMENTAL=0
+cargo test --workspace --locked --all-targets --no-run
 wait "$beside_pid" || { cat "$rebuilt"/*.log >&2; exit 1; }
 cat "$rebuilt/install.log"
 PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh

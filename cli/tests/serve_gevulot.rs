@@ -157,7 +157,7 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
     #[rustfmt::skip]
     let args = [
         "-r", &anvil.url, "--from", &number.to_string(), "--proof", "execution", "--split",
-        "--segment-memory", "1", "--gevulot-dry-run", "--gevulot-prover-image", IMAGE, "--poll-ms", "250",
+        "--segment-memory", "1.5", "--gevulot-dry-run", "--gevulot-prover-image", IMAGE, "--poll-ms", "250",
     ];
     let serve = Serve::start(&args, dir.path());
     serve.wait_for("the workflow prepared", Duration::from_secs(120), |b| {
@@ -169,8 +169,8 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
     let created = |line: &String| {
         line.strip_prefix(r#"gvltctl task create -e "$GEVULOT_ENDPOINT" -n "$GEVULOT_MNEMONIC" -f "#).map(String::from)
     };
-    // The 1 GiB setting cuts this block into 3 segments: 3 segment tasks, then 9 lines more.
-    let segments = 3;
+    // The 1.5 GiB setting cuts this block into 2 segments: 2 segment tasks, then 9 lines more.
+    let segments = 2;
     let printed = wait_for_lines(&serve, segments + 9);
     assert!(printed[0].contains(&format!("Gevulot split workflow of {segments} segments")), "{printed:#?}");
     let workflow_file = printed[1].rsplit(' ').next().unwrap().to_string();
@@ -178,7 +178,7 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
     assert_eq!(segment_files.len(), segments, "{printed:#?}");
     let sed = printed.iter().find(|l| l.starts_with("sed ")).unwrap_or_else(|| panic!("{printed:#?}"));
     let aggregate_file = sed.split(' ').rev().nth(2).unwrap().to_string();
-    assert!(sed.contains("-e 's|${SEGMENT_2}|SEGMENT_2_CID|'"), "{sed}");
+    assert!(sed.contains("-e 's|${SEGMENT_1}|SEGMENT_1_CID|'"), "{sed}");
     let hand_in = printed.last().unwrap();
     assert!(hand_in.ends_with(&format!("{}/blocks/{number}/proof", serve.url)), "{printed:#?}");
 
@@ -195,7 +195,7 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
     let witness_url = format!("{}/blocks/{number}/witness", serve.url);
     let witness = serve.get_bytes(&format!("/blocks/{number}/witness"));
     let mut pieces = std::collections::BTreeMap::new();
-    for i in [2, 0, 1] {
+    for i in [1, 0] {
         let spec = task_spec(&segment_files[i]);
         assert_eq!(spec["image"], IMAGE);
         let outputs = run_as_a_node(&spec, |source, _| {

@@ -14,17 +14,17 @@ echo "|---|---|---|---|---|"
 for spec in "$@"; do
   name=${spec%%=*} bin=${spec#*=}
   /usr/bin/time -v -o $out/$name.time "$bin" -vv offline_prover --proof execution --segment-memory 1 -w "$W" -p $out/$name.json > $out/$name.log 2>&1
-  python3 - "$name" $out/$name.log $out/$name.json $out/$name.time <<'PY'
+  read -r _ rss < <("$root/scripts/time-v-summary.py" $out/$name.time)
+  python3 - "$name" $out/$name.log $out/$name.json "$rss" <<'PY'
 import re, sys, json
-name, log, proof, tf = sys.argv[1:]
+name, log, proof, rss = sys.argv[1:]
 def secs(v, u): return float(v) / {'ms': 1e3, 's': 1, 'µs': 1e6}[u]
 groups = {}
 for line in open(log):
     m = re.search(r'Z\s+\w+ (app_prove|agg_layer)\{group="([\w.]+)"\}: close time.busy=([\d.]+)(ms|s|µs)', line)
     if m: groups[m.group(2)] = secs(m.group(3), m.group(4))
 p = json.load(open(proof))
-rss = [l for l in open(tf) if 'Maximum resident' in l][0].split()[-1]
 layers = ", ".join(f"{k} {v:.1f}" for k, v in groups.items())
-print(f"| {name} | {p['segments']} | {p['timings']['prove']:.1f} | {layers} | {int(rss)/1048576:.2f} |")
+print(f"| {name} | {p['segments']} | {p['timings']['prove']:.1f} | {layers} | {rss} |")
 PY
 done

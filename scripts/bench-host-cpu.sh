@@ -70,15 +70,7 @@ for round in $(seq "$rounds"); do
       python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["execute_seconds"])')
     /usr/bin/time -v -o "$run.time" "$bin" -q offline_prover --proof execution -w "$witness" -p "$run.json" 2> "$run.log"
     prove=$(python3 -c 'import json,sys; print("%.1f" % json.load(open(sys.argv[1]))["timings"]["prove"])' "$run.json")
-    wall=$(python3 - "$run.time" <<'EOF'
-import sys
-for line in open(sys.argv[1]):
-    if "Elapsed (wall clock)" in line:
-        parts = [float(p) for p in line.rsplit(" ", 1)[1].split(":")]
-        print("%.1f" % sum(p * 60 ** i for i, p in enumerate(reversed(parts))))
-EOF
-)
-    rss=$(awk '/Maximum resident set size/ {printf "%.2f", $6/1048576}' "$run.time")
+    read -r wall rss < <("$root/scripts/time-v-summary.py" "$run.time")
     verified=no
     "$checker" -q verifier -p "$run.json" -w "$witness" > /dev/null && verified=yes
     echo "| $variant | $round | $execute | $prove | $wall | $rss | $verified |"

@@ -33,6 +33,8 @@ fn serve_args(url: &str, from: u64) -> Vec<String> {
         // Retention: only the newest proven block keeps its witness.
         "--keep-witnesses",
         "1",
+        "--keys-dir",
+        common::serve::SHARED_KEYS,
     ]
     .iter()
     .map(|s| s.to_string())

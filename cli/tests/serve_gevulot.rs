@@ -32,7 +32,7 @@ fn a_dry_run_prepares_gevulot_tasks_whose_proofs_come_back_through_the_api() {
     let args = [
         "-r", &anvil.url, "--from", &number.to_string(), "--proof", "state", "--class", "micro",
         "--gevulot-dry-run", "--gevulot-prover-image", IMAGE, "--gevulot-params", PARAMS_URL,
-        "--poll-ms", "250",
+        "--poll-ms", "250", "--keys-dir", common::serve::SHARED_KEYS,
     ];
     let serve = Serve::start(&args, dir.path());
     serve.wait_for("the job sent to Gevulot", Duration::from_secs(120), |b| {

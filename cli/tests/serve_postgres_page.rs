@@ -29,7 +29,8 @@ impl Drop for Worker {
 
 fn worker(db: &str, data: &std::path::Path) -> Worker {
     let child = Command::new(env!("CARGO_BIN_EXE_prover_cmd"))
-        .args(["worker", "--db", db, "--proof", "state", "--class", "micro", "--lease-secs", "20", "--data-dir"])
+        .args(["worker", "--db", db, "--proof", "state", "--class", "micro", "--lease-secs", "20"])
+        .args(["--keys-dir", common::serve::SHARED_KEYS, "--data-dir"])
         .arg(data)
         .stdout(Stdio::null())
         .spawn()
@@ -50,6 +51,7 @@ fn two_workers_on_postgres_prove_each_block_once_and_the_page_verifies_one_in_ch
     // The server follows and verifies; it proves nothing itself (--workers 0).
     let args =
         ["-r", &anvil.url, "--db", &pg.url, "--from", "2", "--workers", "0", "--proof", "state", "--class", "micro"];
+    let args = [&args[..], &["--keys-dir", common::serve::SHARED_KEYS]].concat();
     let serve = Serve::start(&args, dir.path());
     serve.wait_for("blocks 2..=3 captured", Duration::from_secs(60), |b| canonical(b).len() >= 2);
     let workers = [worker(&pg.url, dir.path()), worker(&pg.url, dir.path())];

@@ -10,6 +10,12 @@ use std::{
 
 use serde_json::Value;
 
+/// The state proof's key cache the serve tests share: keys depend only on the class and the params
+/// (the insecure dev ones, the same in every data directory), so the first test that proves makes
+/// them and the others read them, as a restarted server does. Key generation and the cache's
+/// refusal of a damaged key are tested apart (cli/tests/prove_verify.rs).
+pub(crate) const SHARED_KEYS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/state-keys");
+
 pub(crate) struct Serve {
     child: Child,
     pub url: String,

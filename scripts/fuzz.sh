@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Runs the fuzz targets in fuzz/ (cargo-fuzz, libFuzzer) for FUZZ_SECONDS each (default 30; the
-# test command runs them so), from the committed seeds (fuzz/seeds/<target>: real files) and
-# regressions (fuzz/regressions/<target>: inputs that once failed, kept so they are re-run). Works
-# on stable Rust: `--sanitizer none` (no AddressSanitizer; Rust's own checks and overflow checks
-# stay on). A finding is written to fuzz/artifacts/<target>/ and fails the run.
+# Runs the fuzz targets in fuzz/ (cargo-fuzz, libFuzzer) for FUZZ_SECONDS each (default 30;
+# `FUZZ_SECONDS=20 scripts/test.sh` runs them after the tests), from the committed seeds
+# (fuzz/seeds/<target>: real files) and regressions (fuzz/regressions/<target>: inputs that once
+# failed, kept so they are re-run). Works on stable Rust: `--sanitizer none` (no AddressSanitizer;
+# Rust's own checks and overflow checks stay on). A finding is written to fuzz/artifacts/<target>/
+# and fails the run.
 #   scripts/fuzz.sh [target ...]        FUZZ_SECONDS=3600 scripts/fuzz.sh witness_file   (a long run)
-#   scripts/fuzz.sh --build-only        (the instrumented build alone: the test command runs it
-#                                        niced beside the tests, then the targets after them)
+#   scripts/fuzz.sh --build-only        (the instrumented build alone)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# The test command's lint wrapper is for the main workspace: not for cargo-fuzz's install, nor for
+# the fuzz workspace.
+unset RUSTC_WORKSPACE_WRAPPER
 version=0.13.2
 tools="$root/.tools/cargo-fuzz-$version"
 if [ ! -x "$tools/bin/cargo-fuzz" ]; then

@@ -10,19 +10,18 @@ fixtures=${FIXTURES_DIR:-$root/../shared/fixtures}
 [ -f "$fixtures/README.md" ] || { echo "fixtures not found at $fixtures (set FIXTURES_DIR)" >&2; exit 1; }
 # Style first: it fails in a second where the tests take half an hour.
 cargo fmt --all --check
-# Beside the workspace build, niced (it takes the cycles the build leaves idle: single large
-# crates, linking): the guest rebuild (about 6 minutes cold; it installs Debian's rustc-web first
-# when missing), which the test guest_rebuild compares with the committed ELF instead of building
-# again, then installing what the tests need (apt and npm wait on the network; geth's Go build).
-# One after the other, so that two apt-get never run at once; on all cores, so that what is left
-# when the workspace build ends finishes at full speed.
+# Beside the workspace build, niced (it takes the cycles the build leaves idle), one after the
+# other so that two apt-get never run at once: installing what the tests need first (apt and npm
+# wait on the network, which the build hides; geth's Go build), then the guest rebuild (about 6
+# minutes cold; it installs Debian's rustc-web first when missing), which the test guest_rebuild
+# compares with the committed ELF instead of building again.
 rebuilt="$root/target/guest-rebuild"
 rm -rf "$rebuilt" && mkdir -p "$rebuilt"
 (
-  GUEST_OUT="$rebuilt" nice -n 19 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 ||
-    { echo "the guest rebuild failed" >> "$rebuilt/build.log"; exit 1; }
   nice -n 19 scripts/install-test-deps.sh > "$rebuilt/install.log" 2>&1 ||
     { echo "installing the test dependencies failed" >> "$rebuilt/install.log"; exit 1; }
+  GUEST_OUT="$rebuilt" nice -n 19 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 ||
+    { echo "the guest rebuild failed" >> "$rebuilt/build.log"; exit 1; }
 ) &
 beside_pid=$!
 trap 'kill "$beside_pid" 2>/dev/null || true' EXIT
@@ -38,23 +37,24 @@ cargo test --workspace --locked --all-targets --no-run
 wait "$beside_pid" || { cat "$rebuilt"/*.log >&2; exit 1; }
 cat "$rebuilt/install.log"
 PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh
-# The fuzz targets' instrumented build (cargo-fuzz's install and a release build of the witness
-# and proof readers: 8 minutes cold on both cores) runs beside the tests, niced: it takes the
-# cycles they leave idle (waiting on anvil, geth, QEMU's boots, the database). The targets run
-# after the tests, FUZZ_SECONDS each.
-fuzz_log="$root/target/fuzz-build.log"
-mkdir -p "$root/target"
-# After it, gevulot/v2's tests are built the same way (gevulot-rs, ~330 crates of its own
-# workspace: 3.5 minutes on 2 cores; protoc came with the test dependencies).
-# Its own session, so that a failing test stops it whole (cargo-fuzz, cargo, rustc).
-setsid nice -n 19 bash -c 'scripts/fuzz.sh --build-only && scripts/gevulot-v2.sh --build-tests' > "$fuzz_log" 2>&1 &
-fuzz_pid=$!
-trap 'kill -- "-$fuzz_pid" 2>/dev/null || true' EXIT
+# gevulot/v2's test build runs beside the tests, niced, on the cycles they leave idle (waiting on
+# anvil, geth, the database, leases): gevulot-rs, ~330 crates of its own workspace, 3.5 minutes on
+# 2 cores; protoc came with the test dependencies. Its own session, so that a failing test stops
+# it whole (cargo, rustc).
+v2_log="$root/target/gevulot-v2-build.log"
+setsid nice -n 19 scripts/gevulot-v2.sh --build-tests > "$v2_log" 2>&1 &
+v2_pid=$!
+trap 'kill -- "-$v2_pid" 2>/dev/null || true' EXIT
 GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"
 # On request, the one test too slow for the budget: a real state proof made inside the prover
 # image under QEMU's TCG (26 minutes measured on 2 cores). --workspace, not -p gevulot: the same
 # feature set as the build above, so nothing is compiled again.
 [ "${VM_PROVER:-}" != 1 ] || cargo test --workspace --locked --test tasks -- --ignored
-wait "$fuzz_pid" || { cat "$fuzz_log" >&2; echo "the fuzz targets' or gevulot/v2's build failed" >&2; exit 1; }
+wait "$v2_pid" || { cat "$v2_log" >&2; echo "gevulot/v2's test build failed" >&2; exit 1; }
 scripts/gevulot-v2.sh --test
-FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
+# The fuzz targets only on request (FUZZ_SECONDS=20 scripts/test.sh): their instrumented build
+# is 8 minutes of both cores cold, and beside the tests it made them about a quarter slower
+# (docs/testing.md); what they found stays tested by the ordinary tests.
+if [ "${FUZZ_SECONDS:-0}" != 0 ]; then
+  scripts/fuzz.sh
+fi

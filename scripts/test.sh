@@ -14,7 +14,10 @@ cargo fmt --all --check
 # other so that two apt-get never run at once: installing what the tests need first (apt and npm
 # wait on the network, which the build hides; geth's Go build), then the guest rebuild (about 6
 # minutes cold; it installs Debian's rustc-web first when missing), which the test guest_rebuild
-# compares with the committed ELF instead of building again.
+# compares with the committed ELF instead of building again, then gevulot/v2's test build
+# (gevulot-rs, ~330 crates of its own workspace: 3.5 minutes on 2 cores; protoc comes with the
+# test dependencies). Nothing is built beside the tests: even niced, a build there slowed them
+# (mock_prover: 117 s beside gevulot/v2's build, 47 s alone; docs/testing.md).
 rebuilt="$root/target/guest-rebuild"
 rm -rf "$rebuilt" && mkdir -p "$rebuilt"
 (
@@ -22,6 +25,8 @@ rm -rf "$rebuilt" && mkdir -p "$rebuilt"
     { echo "installing the test dependencies failed" >> "$rebuilt/install.log"; exit 1; }
   GUEST_OUT="$rebuilt" nice -n 19 scripts/build-guest.sh > "$rebuilt/build.log" 2>&1 ||
     { echo "the guest rebuild failed" >> "$rebuilt/build.log"; exit 1; }
+  nice -n 19 scripts/gevulot-v2.sh --build-tests > "$rebuilt/gevulot-v2.log" 2>&1 ||
+    { echo "gevulot/v2's test build failed" >> "$rebuilt/gevulot-v2.log"; exit 1; }
 ) &
 beside_pid=$!
 trap 'kill "$beside_pid" 2>/dev/null || true' EXIT
@@ -37,20 +42,11 @@ cargo test --workspace --locked --all-targets --no-run
 wait "$beside_pid" || { cat "$rebuilt"/*.log >&2; exit 1; }
 cat "$rebuilt/install.log"
 PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh
-# gevulot/v2's test build runs beside the tests, niced, on the cycles they leave idle (waiting on
-# anvil, geth, the database, leases): gevulot-rs, ~330 crates of its own workspace, 3.5 minutes on
-# 2 cores; protoc came with the test dependencies. Its own session, so that a failing test stops
-# it whole (cargo, rustc).
-v2_log="$root/target/gevulot-v2-build.log"
-setsid nice -n 19 scripts/gevulot-v2.sh --build-tests > "$v2_log" 2>&1 &
-v2_pid=$!
-trap 'kill -- "-$v2_pid" 2>/dev/null || true' EXIT
 GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"
 # On request, the one test too slow for the budget: a real state proof made inside the prover
 # image under QEMU's TCG (26 minutes measured on 2 cores). --workspace, not -p gevulot: the same
 # feature set as the build above, so nothing is compiled again.
 [ "${VM_PROVER:-}" != 1 ] || cargo test --workspace --locked --test tasks -- --ignored
-wait "$v2_pid" || { cat "$v2_log" >&2; echo "gevulot/v2's test build failed" >&2; exit 1; }
 scripts/gevulot-v2.sh --test
 # The fuzz targets only on request (FUZZ_SECONDS=20 scripts/test.sh): their instrumented build
 # is 8 minutes of both cores cold, and beside the tests it made them about a quarter slower

@@ -25,7 +25,9 @@ fn refused(dir: &Path, witness: &Path, plan: &Path, pieces: &[PathBuf], reason: 
     let out = prover_cmd(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{reason}: {stderr}");
-    assert!(stderr.contains(reason) && !stderr.contains("panicked"), "expected {reason:?} in {stderr}");
+    // Said once: an error that wraps another must not print it again as its cause.
+    assert_eq!(stderr.matches(reason).count(), 1, "expected {reason:?} once in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out_path.exists(), "a refused aggregation writes nothing");
 }
 
@@ -90,7 +92,7 @@ fn a_block_proven_segment_by_segment_aggregates_to_a_proof_the_verifier_accepts(
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("segment 2 does not exist: the run has 2 segments"), "{stderr}");
+    assert_eq!(stderr.matches("segment 2 does not exist: the run has 2 segments").count(), 1, "said once: {stderr}");
     assert!(!d.join("x.json").exists());
 
     // Every bad set of pieces, refused by name before any proving.

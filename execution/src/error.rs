@@ -40,10 +40,10 @@ pub enum ExecutionError {
     },
     /// A piece of a split proof was not made, or the pieces were not aggregated (it names the
     /// piece).
-    #[error("{0}")]
+    #[error(transparent)]
     Segment(#[from] crate::split::SegmentError),
     /// A prover setting is out of its range.
-    #[error("{0}")]
+    #[error(transparent)]
     Setting(#[from] crate::settings::SettingError),
     /// The verifying key cannot be decoded or encoded.
     #[error("verifying key: {0}")]

@@ -94,10 +94,10 @@ pub enum TaskError {
     #[error("proving: {0}")]
     Prove(#[from] ProveError),
     /// The proof cannot be written to the output directory.
-    #[error("{0}")]
+    #[error(transparent)]
     WriteProof(#[from] EnvelopeError),
     /// A piece of a split proof was not made, or the pieces were not aggregated.
-    #[error("{0}")]
+    #[error(transparent)]
     Split(#[from] execution::ExecutionError),
     /// `--segment` or `--aggregate` with a state proof.
     #[error("--segment and --aggregate are for execution proofs")]

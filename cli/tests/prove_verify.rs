@@ -91,6 +91,8 @@ fn prove_and_verify_real_anvil_blocks_then_refuse_every_tampering() {
     assert_eq!(proof["insecure_dev_params"], true);
     assert_eq!(proof["chunks"].as_array().unwrap().len(), 1);
     assert_eq!(proof["timings"]["keys_source"], "generated");
+    // Generated once for the run: the serve tests and the Gevulot tasks read these.
+    testkit::key_cache::publish(&setup.keys, Path::new(common::serve::SHARED_KEYS)).unwrap();
     assert!(proof["timings"]["prove_block_state"].as_f64().unwrap() > 0.0);
 
     let (code, report) = setup.verify(&proof_path, Some(&witness));

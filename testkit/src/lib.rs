@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod geth;
 pub mod geth_blocks;
 pub mod http;
+pub mod key_cache;
 pub mod postgres;
 pub mod replay;
 

@@ -11,9 +11,10 @@ use std::{
 use serde_json::Value;
 
 /// The state proof's key cache the serve tests share: keys depend only on the class and the params
-/// (the insecure dev ones, the same in every data directory), so the first test that proves makes
-/// them and the others read them, as a restarted server does. Key generation and the cache's
-/// refusal of a damaged key are tested apart (cli/tests/prove_verify.rs).
+/// (the insecure dev ones, the same in every data directory), so they are made once and read as a
+/// restarted server reads them. prove_verify, which tests key generation and the cache's refusal
+/// of a damaged key, publishes the keys it generated here (testkit::key_cache); a serve test run
+/// alone makes them. The Gevulot tasks start from a copy.
 pub(crate) const SHARED_KEYS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/state-keys");
 
 pub(crate) struct Serve {

@@ -1,6 +1,6 @@
 //! What every task test needs: a witness of an empty anvil block (its coinbase is the one account
 //! touched), INSECURE dev params, and a proof of it made by the prover binary in v1 file form,
-//! with the key cache it filled.
+//! with its key cache (generated there, or copied from the CLI tests' when they ran first).
 
 use std::{
     path::{Path, PathBuf},
@@ -15,6 +15,9 @@ use witness::{
     file::Format,
     rpc::{RpcClient, RpcConfig},
 };
+
+/// The CLI tests' state-proof key cache (cli/tests/common/serve.rs), in the same target directory.
+const SHARED_KEYS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/state-keys");
 
 pub(crate) struct Fixture {
     _dir: tempfile::TempDir,
@@ -105,6 +108,9 @@ fn make() -> Fixture {
 
     let params = dir.path().join(params_name());
     circuit::params::write(&circuit::params::generate_insecure_dev(15), &params).unwrap();
+    // The micro keys of the CLI's tests, when they ran before in this build (cli/tests/common/serve.rs):
+    // key generation is tested there, and costs half a minute.
+    testkit::key_cache::seed(Path::new(SHARED_KEYS), &dir.path().join("prover-ws/keys")).unwrap();
 
     let ws = v1_workspace(
         &dir.path().join("prover-ws"),

@@ -33,6 +33,11 @@ pub(crate) struct ProveArgs {
     /// and by function (a sample of the pc every N instructions; `profile` in the JSON).
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1000", requires = "execute_only")]
     profile: Option<u64>,
+    /// With --execute-only: run this guest ELF instead of the pinned one, e.g. one that
+    /// scripts/build-guest.sh built from changed sources, to count (or profile) its instructions
+    /// before pinning it. Its proofs would not verify: the verifier knows only the pinned image.
+    #[arg(long, value_name = "ELF", requires = "execute_only")]
+    guest_elf: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -62,8 +67,9 @@ pub(crate) struct LegacyArgs {
 enum Plan {
     /// A proof, written to the path.
     Prove(ProveConfig, PathBuf),
-    /// `--execute-only`: the guest in the zkVM executor (with `--profile`, sampled every N).
-    Execute(ProverSettings, Option<u64>),
+    /// `--execute-only`: the guest in the zkVM executor (with `--profile`, sampled every N), the
+    /// pinned one or the ELF given.
+    Execute(ProverSettings, Option<u64>, Option<Vec<u8>>),
 }
 
 /// The arguments that do not go with the chosen kind are refused, not ignored; an output that
@@ -71,7 +77,15 @@ enum Plan {
 fn plan(args: &ProveArgs) -> anyhow::Result<Plan> {
     let config = args.flags.config(args.kind, default_keys_dir())?;
     match (config, args.execute_only, &args.proof) {
-        (ProveConfig::Execution(settings), true, _) => Ok(Plan::Execute(settings, args.profile)),
+        (ProveConfig::Execution(settings), true, _) => {
+            let elf = match &args.guest_elf {
+                Some(path) => {
+                    Some(std::fs::read(path).with_context(|| format!("reading the guest ELF {}", path.display()))?)
+                }
+                None => None,
+            };
+            Ok(Plan::Execute(settings, args.profile, elf))
+        }
         (_, true, _) => anyhow::bail!("--execute-only is for execution proofs"),
         (config, false, Some(path)) => {
             check_writable(path)?;
@@ -100,8 +114,11 @@ fn write(proof: &ProofFile, path: &Path) -> anyhow::Result<()> {
 /// Proves (or with --execute-only runs) a witness already read.
 fn run(w: &witness::WitnessFile, plan: &Plan, read_seconds: f64, quiet: bool) -> anyhow::Result<()> {
     match plan {
-        Plan::Execute(settings, profile) => {
-            let prover = ExecutionProver::new(settings)?;
+        Plan::Execute(settings, profile, elf) => {
+            let prover = match elf {
+                Some(elf) => ExecutionProver::with_elf(settings, elf).context("loading the guest ELF")?,
+                None => ExecutionProver::new(settings)?,
+            };
             let context = || format!("executing block {}", w.block_number);
             let json = match profile {
                 None => serde_json::to_value(execution::execute_witness(&prover, w).with_context(context)?)?,
@@ -129,7 +146,8 @@ pub(crate) fn offline(args: OfflineArgs, quiet: bool) -> anyhow::Result<()> {
     let plan = plan(&args.prove)?;
     let t = std::time::Instant::now();
     let w = witness::file::read(&args.witness).with_context(|| format!("reading {}", args.witness.display()))?;
-    run(&w, &plan, t.elapsed().as_secs_f64(), quiet).with_context(|| format!("proving {}", args.witness.display()))
+    let doing = if matches!(plan, Plan::Execute(..)) { "executing" } else { "proving" };
+    run(&w, &plan, t.elapsed().as_secs_f64(), quiet).with_context(|| format!("{doing} {}", args.witness.display()))
 }
 
 pub(crate) fn legacy(args: LegacyArgs, quiet: bool) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! for the committed 1-transaction block. The samples add up to the run, each phase of the block's
 //! check is named, memcpy and its kind are charged to their callers, and the one signature
 //! recovery is found where it runs (the secp256k1 curve extension's multi-scalar multiplication).
+//! `--guest-elf` runs another build of the guest in its place.
 
 mod common;
 
@@ -35,5 +36,33 @@ fn the_profile_names_where_the_guests_instructions_go() {
     // --profile goes with --execute-only only.
     let out =
         prover_cmd(&["-q", "offline_prover", "--proof", "execution", "--profile", "-w", s(&witness), "-p", "x.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn another_guest_elf_runs_in_place_of_the_pinned_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let witness = root.join("gevulot/tests/fixtures/execution/witness.json");
+    // The committed ELF is the pinned image: given as another guest, it runs the same.
+    let elf = root.join("execution/guest/execution-guest.elf");
+    let pinned = common::execute_only(&witness);
+    let given = common::execute_only_with(&witness, &["--guest-elf", s(&elf)]);
+    assert_eq!(given["instructions"], pinned["instructions"]);
+    assert_eq!(given["commitment"], pinned["commitment"]);
+
+    let run = |elf: &Path| {
+        let args = ["-q", "offline_prover", "--proof", "execution", "--execute-only", "--guest-elf", s(elf), "-w"];
+        prover_cmd(&[&args[..], &[s(&witness)]].concat())
+    };
+    for (elf, says) in [(witness.as_path(), "not a guest ELF"), (&root.join("no-such.elf"), "reading the guest ELF")] {
+        let out = run(elf);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says) && !stderr.contains("panicked"), "{stderr}");
+    }
+    // Only the executor runs another guest: a proof of it would not verify.
+    let args =
+        ["-q", "offline_prover", "--proof", "execution", "--guest-elf", s(&elf), "-w", s(&witness), "-p", "x.json"];
+    let out = prover_cmd(&args);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }

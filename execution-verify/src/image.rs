@@ -15,7 +15,7 @@
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../../execution/guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x1843a06838dd4b0791eb4d652965a83f46d35403cbd4e0405f71b91518941411";
+pub const IMAGE_ID: &str = "0x4c41e8671f68475a9c6fda5cccb7f82553f4c51bf8337d3b6a6c6b08b9e18219";
 
 /// What the proof establishes, and how it was made.
 pub const ZKVM: &str =

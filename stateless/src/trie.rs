@@ -3,18 +3,20 @@
 //! [`NodePool`] keyed by their keccak hash, so a node can only ever stand for itself: whatever the
 //! pool holds, a resolved trie hashes to the root it was opened at.
 
-use alloc::{boxed::Box, collections::BTreeMap, vec::Vec};
+use alloc::{boxed::Box, vec::Vec};
 
-use alloy_primitives::{keccak256, Bytes, B256};
+use alloy_primitives::{keccak256, map::B256Map, Bytes, B256};
 use alloy_trie::EMPTY_ROOT_HASH;
 
 use crate::error::TrieError;
 pub use crate::trie_node::decode_node;
 
-/// Trie nodes by keccak(rlp(node)): the witness's proofs, pooled.
+/// Trie nodes by keccak(rlp(node)): the witness's proofs, pooled. A hash map, not a B-tree: in
+/// the zkVM, filling a B-tree with a mainnet block's nodes cost about a tenth of the block's
+/// instructions, and the keys, keccak hashes, need no ordering.
 #[derive(Clone, Debug, Default)]
 pub struct NodePool {
-    nodes: BTreeMap<B256, Bytes>,
+    nodes: B256Map<Bytes>,
     /// Nodes that were not in the pool but were derived from one that is (see `derive_shortened`).
     derived: Vec<Bytes>,
 }
@@ -22,7 +24,9 @@ pub struct NodePool {
 impl NodePool {
     /// The pool of `nodes` (empty `0x` entries, which geth puts in some proofs, are left out).
     pub fn new<'a>(nodes: impl IntoIterator<Item = &'a Bytes>) -> Self {
+        let nodes = nodes.into_iter();
         let mut pool = Self::default();
+        pool.nodes.reserve(nodes.size_hint().0);
         for node in nodes {
             pool.insert(node.clone());
         }
@@ -320,6 +324,7 @@ fn remove(node: &mut Node, path: &[u8], pool: &mut NodePool) -> Result<bool, Tri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::collections::BTreeMap;
     use alloy_trie::{HashBuilder, Nibbles};
 
     fn reference_root(entries: &BTreeMap<B256, Vec<u8>>) -> B256 {
@@ -354,6 +359,39 @@ mod tests {
         for i in 0..300u64 {
             assert_eq!(trie.get(&key(i), &mut pool).unwrap(), entries.get(&key(i)).cloned());
         }
+    }
+
+    #[test]
+    fn a_trie_opened_again_from_its_nodes_reads_and_changes_the_same() {
+        let mut pool = NodePool::default();
+        let mut built = SparseTrie::new(EMPTY_ROOT_HASH);
+        let mut entries = BTreeMap::new();
+        for i in 0..200u64 {
+            // Short values make inline children, long ones children by hash.
+            let value = if i % 2 == 0 { alloc::vec![i as u8 + 1] } else { alloc::vec![9u8; 40] };
+            built.insert(&key(i), value.clone(), &mut pool).unwrap();
+            entries.insert(key(i), value);
+        }
+        let mut pool = NodePool::new(&built.resolved_nodes());
+        let mut trie = SparseTrie::new(built.root());
+        for i in 0..210u64 {
+            assert_eq!(trie.get(&key(i), &mut pool).unwrap(), entries.get(&key(i)).cloned(), "key {i}");
+        }
+        trie.insert(&key(500), alloc::vec![1u8; 40], &mut pool).unwrap();
+        entries.insert(key(500), alloc::vec![1u8; 40]);
+        trie.remove(&key(3), &mut pool).unwrap();
+        entries.remove(&key(3));
+        assert_eq!(trie.root(), reference_root(&entries));
+    }
+
+    #[test]
+    fn a_list_of_other_than_2_or_17_items_is_not_a_node() {
+        for items in [0usize, 1, 3, 16, 18, 40] {
+            let list = alloy_rlp::encode(alloc::vec![Bytes::new(); items]);
+            assert!(matches!(decode_node(&list), Err(TrieError::Malformed(_))), "{items} items");
+        }
+        let branch = alloy_rlp::encode(alloc::vec![Bytes::new(); 17]);
+        assert!(matches!(decode_node(&branch), Ok(Node::Branch { .. })));
     }
 
     #[test]

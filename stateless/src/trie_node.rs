@@ -5,15 +5,17 @@ use alloc::{boxed::Box, vec::Vec};
 use alloy_primitives::{keccak256, B256};
 use alloy_rlp::{Header, EMPTY_STRING_CODE};
 
-use crate::{
-    error::TrieError,
-    trie::{empty_children, Node},
-};
+use crate::{error::TrieError, trie::Node};
 
 impl Node {
     /// The node's RLP encoding.
     pub fn rlp(&self) -> Vec<u8> {
-        let mut payload = Vec::new();
+        // Sized up front: in the zkVM a vector that grows copies what it holds each time.
+        let mut payload = Vec::with_capacity(match self {
+            Node::Branch { .. } => 16 * 33 + 1,
+            Node::Leaf { path, value } => path.len() / 2 + value.len() + 8,
+            _ => 33 + 40,
+        });
         match self {
             Node::Empty => return alloc::vec![EMPTY_STRING_CODE],
             Node::Hash(hash) => return alloy_rlp::encode(hash),
@@ -86,9 +88,10 @@ fn decode_compact(bytes: &[u8]) -> Result<(Vec<u8>, bool), TrieError> {
     Ok((path, flag & 2 == 2))
 }
 
-/// Splits an RLP list payload into its items' raw encodings.
-fn list_items(mut payload: &[u8]) -> Result<Vec<&[u8]>, TrieError> {
-    let mut items = Vec::new();
+/// Splits an RLP list payload into its items' raw encodings, at most 17 (a branch), into a
+/// fixed array: no allocation for the node decoded most often. Returns how many there are.
+fn list_items<'a>(mut payload: &'a [u8], items: &mut [&'a [u8]; 17]) -> Result<usize, TrieError> {
+    let mut count = 0;
     while !payload.is_empty() {
         let mut rest = payload;
         let header = Header::decode(&mut rest).map_err(|_| TrieError::Malformed("bad RLP item"))?;
@@ -97,10 +100,12 @@ fn list_items(mut payload: &[u8]) -> Result<Vec<&[u8]>, TrieError> {
         if total > payload.len() {
             return Err(TrieError::Malformed("RLP item overruns its list"));
         }
-        items.push(&payload[..total]);
+        let slot = items.get_mut(count).ok_or(TrieError::Malformed("a node has 2 or 17 items"))?;
+        *slot = &payload[..total];
+        count += 1;
         payload = &payload[total..];
     }
-    Ok(items)
+    Ok(count)
 }
 
 fn decode_string(item: &[u8]) -> Result<&[u8], TrieError> {
@@ -131,8 +136,8 @@ pub fn decode_node(encoded: &[u8]) -> Result<Node, TrieError> {
     if !header.list || rest.len() != header.payload_length {
         return Err(TrieError::Malformed("a node is an RLP list"));
     }
-    let items = list_items(rest)?;
-    match items.len() {
+    let mut items: [&[u8]; 17] = [&[]; 17];
+    match list_items(rest, &mut items)? {
         2 => {
             let (path, leaf) = decode_compact(decode_string(items[0])?)?;
             if leaf {
@@ -147,10 +152,19 @@ pub fn decode_node(encoded: &[u8]) -> Result<Node, TrieError> {
             if !decode_string(items[16])?.is_empty() {
                 return Err(TrieError::Malformed("branch with a value in a secure trie"));
             }
-            let mut children = empty_children();
-            for (slot, item) in children.iter_mut().zip(&items[..16]) {
-                *slot = decode_reference(item)?;
+            // Each child is decoded straight into the heap, not into an array on the stack that
+            // is then copied there whole.
+            let mut children = Vec::with_capacity(16);
+            for item in &items[..16] {
+                // Most children are a hash or empty: read them without the general decoder.
+                children.push(match *item {
+                    [0xa0, hash @ ..] if hash.len() == 32 => Node::Hash(B256::from_slice(hash)),
+                    [EMPTY_STRING_CODE] => Node::Empty,
+                    item => decode_reference(item)?,
+                });
             }
+            let children: Box<[Node; 16]> =
+                children.into_boxed_slice().try_into().map_err(|_| TrieError::Malformed("a branch has 16 children"))?;
             Ok(Node::Branch { children })
         }
         _ => Err(TrieError::Malformed("a node has 2 or 17 items")),

@@ -339,17 +339,22 @@ mod tests {
         keccak256(i.to_be_bytes())
     }
 
-    #[test]
-    fn inserts_and_removes_match_a_fresh_build() {
-        let mut pool = NodePool::default();
-        let mut trie = SparseTrie::new(EMPTY_ROOT_HASH);
-        let mut entries = BTreeMap::new();
-        for i in 0..300u64 {
-            // Short values make inline nodes, long ones hashed nodes.
-            let value = if i % 3 == 0 { alloc::vec![(i % 200) as u8 + 1] } else { alloc::vec![7u8; 40] };
+    /// A trie of `n` keys made by inserts, its pool and its entries. Every `short`-th value is one
+    /// byte (its leaf is inlined in its parent), the others 40 bytes (leaves referred to by hash).
+    fn built(n: u64, short: u64) -> (SparseTrie, NodePool, BTreeMap<B256, Vec<u8>>) {
+        let (mut trie, mut pool, mut entries) =
+            (SparseTrie::new(EMPTY_ROOT_HASH), NodePool::default(), BTreeMap::new());
+        for i in 0..n {
+            let value = if i % short == 0 { alloc::vec![(i % 200) as u8 + 1] } else { alloc::vec![7u8; 40] };
             trie.insert(&key(i), value.clone(), &mut pool).unwrap();
             entries.insert(key(i), value);
         }
+        (trie, pool, entries)
+    }
+
+    #[test]
+    fn inserts_and_removes_match_a_fresh_build() {
+        let (mut trie, mut pool, mut entries) = built(300, 3);
         assert_eq!(trie.root(), reference_root(&entries));
         for i in (0..300u64).filter(|i| i % 4 != 1) {
             trie.remove(&key(i), &mut pool).unwrap();
@@ -363,17 +368,9 @@ mod tests {
 
     #[test]
     fn a_trie_opened_again_from_its_nodes_reads_and_changes_the_same() {
-        let mut pool = NodePool::default();
-        let mut built = SparseTrie::new(EMPTY_ROOT_HASH);
-        let mut entries = BTreeMap::new();
-        for i in 0..200u64 {
-            // Short values make inline children, long ones children by hash.
-            let value = if i % 2 == 0 { alloc::vec![i as u8 + 1] } else { alloc::vec![9u8; 40] };
-            built.insert(&key(i), value.clone(), &mut pool).unwrap();
-            entries.insert(key(i), value);
-        }
-        let mut pool = NodePool::new(&built.resolved_nodes());
-        let mut trie = SparseTrie::new(built.root());
+        let (original, _, mut entries) = built(200, 2);
+        let mut pool = NodePool::new(&original.resolved_nodes());
+        let mut trie = SparseTrie::new(original.root());
         for i in 0..210u64 {
             assert_eq!(trie.get(&key(i), &mut pool).unwrap(), entries.get(&key(i)).cloned(), "key {i}");
         }

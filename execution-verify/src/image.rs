@@ -15,7 +15,7 @@
 pub const VERIFYING_KEY: &[u8] = include_bytes!("../../execution/guest/execution-guest.vk");
 
 /// The pinned image id, hex of the 8 little-endian words of the program commitment.
-pub const IMAGE_ID: &str = "0x4c41e8671f68475a9c6fda5cccb7f82553f4c51bf8337d3b6a6c6b08b9e18219";
+pub const IMAGE_ID: &str = "0x190c9b5ef7964c64e2c7d63c9e92da5ec4fae639e1f8b06043dabf077bb2a20e";
 
 /// What the proof establishes, and how it was made.
 pub const ZKVM: &str =

@@ -6,6 +6,16 @@
 
 use std::{io, path::Path};
 
+/// The shared cache's directory, as a `&'static str`: `state-keys` in the calling integration
+/// test's `CARGO_TARGET_TMPDIR` (the same for every test binary of one build). A macro, as only the
+/// test crate itself knows that directory, and as the serve tests pass it among string arguments.
+#[macro_export]
+macro_rules! shared_state_keys {
+    () => {
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/state-keys")
+    };
+}
+
 /// Copies every cache entry (a directory) of `from` that `shared` does not hold into `shared`.
 /// An entry is copied beside its place and renamed into it, so a test that reads `shared` meanwhile
 /// finds it whole or not at all.

@@ -15,7 +15,7 @@ use serde_json::Value;
 /// restarted server reads them. prove_verify, which tests key generation and the cache's refusal
 /// of a damaged key, publishes the keys it generated here (testkit::key_cache); a serve test run
 /// alone makes them. The Gevulot tasks start from a copy.
-pub(crate) const SHARED_KEYS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/state-keys");
+pub(crate) const SHARED_KEYS: &str = testkit::shared_state_keys!();
 
 pub(crate) struct Serve {
     child: Child,

@@ -17,7 +17,7 @@ use witness::{
 };
 
 /// The CLI tests' state-proof key cache (cli/tests/common/serve.rs), in the same target directory.
-const SHARED_KEYS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/state-keys");
+const SHARED_KEYS: &str = testkit::shared_state_keys!();
 
 pub(crate) struct Fixture {
     _dir: tempfile::TempDir,

@@ -2,9 +2,11 @@
 # Builds the execution proof's zkVM guest (execution/guest) for riscv32im with Debian's own Rust
 # compiler and library sources (rustc-web, rust-web-src, -Zbuild-std): the zkVM toolchain
 # installers cannot be fetched here, and the flags below are the ones OpenVM's own guest build
-# passes. Installs the Debian packages when missing. Writes target/guest/execution-guest.elf (or
-# $GUEST_OUT/execution-guest.elf) and prints its path; execution/guest/execution-guest.elf is the
-# committed copy, which the test guest_rebuild compares with a fresh build.
+# passes. Installs the Debian packages when missing. Builds both guest images: the base one
+# (target/guest/execution-guest.elf, or under $GUEST_OUT) and the full one (feature `full`:
+# execution-guest-full.elf), and prints their paths; `scripts/build-guest.sh base` (or `full`)
+# builds one. execution/guest/ holds the committed copies, which the test guest_rebuild compares
+# with a fresh build.
 #
 # The ELF is what the image id (pinned in execution-verify/src/image.rs) commits to, so the build is
 # made independent of where the checkout and the cargo home are (--remap-path-prefix) and of the
@@ -40,10 +42,19 @@ unset RUSTC_WORKSPACE_WRAPPER RUSTC_WRAPPER
 export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 mkdir -p "$out"
 jobs=${GUEST_BUILD_JOBS:-$(nproc)}
-( cd "$root/execution/guest" &&
-  /usr/bin/cargo build --locked --release -j "$jobs" --target riscv32im-risc0-zkvm-elf \
-    --target-dir "$cargo_target" \
-    -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem ) >&2
-cp "$cargo_target/riscv32im-risc0-zkvm-elf/release/execution-guest" "$out/execution-guest.elf.tmp"
-mv "$out/execution-guest.elf.tmp" "$out/execution-guest.elf"
-echo "$out/execution-guest.elf"
+images=("$@")
+[ ${#images[@]} -gt 0 ] || images=(base full)
+for image in "${images[@]}"; do
+  case "$image" in
+    base) features=(); name=execution-guest ;;
+    full) features=(--features full); name=execution-guest-full ;;
+    *) echo "no guest image '$image' (base or full)" >&2; exit 2 ;;
+  esac
+  ( cd "$root/execution/guest" &&
+    /usr/bin/cargo build --locked --release -j "$jobs" --target riscv32im-risc0-zkvm-elf "${features[@]}" \
+      --target-dir "$cargo_target" \
+      -Zbuild-std=alloc,core,proc_macro,panic_abort,std -Zbuild-std-features=compiler-builtins-mem ) >&2
+  cp "$cargo_target/riscv32im-risc0-zkvm-elf/release/execution-guest" "$out/$name.elf.tmp"
+  mv "$out/$name.elf.tmp" "$out/$name.elf"
+  echo "$out/$name.elf"
+done

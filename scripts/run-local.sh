@@ -9,6 +9,8 @@
 #   scripts/run-local.sh                     # execution proof, about 25 minutes on 2 cores cold
 #   PROOF=state scripts/run-local.sh         # state proof, about 4 minutes the first time
 #   HARDFORK=cancun KIND=mixed scripts/run-local.sh   # any anvil hardfork; mixed: 5 txs, ~30 min
+#   HARDFORK=cancun KIND=point-evaluation scripts/run-local.sh   # one KZG point evaluation: proven
+#                                            # in the full guest image (BLS12-381 on extensions)
 #   VM=1 scripts/run-local.sh                # then verify once more inside the verifier VM image
 #                                            # (either kind; installs QEMU and the kernel)
 set -euo pipefail

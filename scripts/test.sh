@@ -49,7 +49,7 @@ cargo test --workspace --locked --all-targets --no-run
 wait "$beside_pid" || { cat "$rebuilt"/*.log >&2; exit 1; }
 cat "$rebuilt/install.log" "$rebuilt/geth.log"
 PROVER_CMD="$root/target/debug/prover_cmd" BINARIES_DIR="$root/target/debug" scripts/build-test-images.sh
-GUEST_REBUILT="$rebuilt/execution-guest.elf" cargo test --workspace --locked "$@"
+GUEST_REBUILT="$rebuilt" cargo test --workspace --locked "$@"
 # On request, the one test too slow for the budget: a real state proof made inside the prover
 # image under QEMU's TCG (26 minutes measured on 2 cores). --workspace, not -p gevulot: the same
 # feature set as the build above, so nothing is compiled again.

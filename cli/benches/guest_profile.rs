@@ -3,9 +3,10 @@
 //! executor with the pinned guest and profiled (`--execute-only --profile`'s sampling: the pc
 //! every 1,000 instructions, by phase of the block's check). Prints per block the instructions,
 //! instructions per unit of gas, and each phase's share; with `BEFORE_ELF=<guest ELF>` the same
-//! blocks with that guest too, and the ratio. Then a block of bn254 calls and one of KZG point
-//! evaluations (testkit's precompile cases, checked against the execution specification's t8n),
-//! with both guests.
+//! blocks with that guest too, and the ratio. Then blocks of bn254 calls, of KZG point
+//! evaluations, of P-256 signature checks and of EIP-2537 calls (testkit's precompile cases, checked against the
+//! execution specification's t8n), each in the image it picks, and in the base image (where the
+//! point evaluation and P-256 run in plain RISC-V) or with `BEFORE_ELF` for comparison.
 //!
 //! Run with:
 //!
@@ -14,8 +15,9 @@
 
 use std::collections::BTreeMap;
 
-use execution::{ExecutionProver, ProverSettings};
+use execution::{image::GuestImage, ExecutionProver, ProverSettings};
 use progress::Silent;
+use stateless::Fork;
 use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
 use testkit::{anvil::Anvil, blocks, fixtures::ZethCache, replay::ReplayNode};
 use witness::{
@@ -46,9 +48,9 @@ fn witnesses() -> anyhow::Result<Vec<(String, WitnessFile)>> {
 
 fn main() -> anyhow::Result<()> {
     let settings = ProverSettings::default();
-    let pinned = ExecutionProver::new(&settings)?;
+    let pinned = ExecutionProver::new(&settings);
     let before = match std::env::var_os("BEFORE_ELF") {
-        Some(path) => Some(ExecutionProver::with_elf(&settings, &std::fs::read(path)?)?),
+        Some(path) => Some(ExecutionProver::with_elf(&settings, GuestImage::Base, &std::fs::read(path)?)?),
         None => None,
     };
     let mut phases_total: BTreeMap<String, u64> = BTreeMap::new();
@@ -86,12 +88,23 @@ fn main() -> anyhow::Result<()> {
             shares.join(", ")
         );
     }
-    println!("\n| block of precompile calls | gas | instructions | before | ratio |\n|---|---|---|---|---|");
-    for (precompiles, name) in [
-        (Precompiles::Bn254, "2 txs, 32 calls (ecAdd, ecMul, ecPairing)"),
-        (Precompiles::PointEvaluation, "2 txs, 32 KZG point evaluations"),
+    println!(
+        "\n| block of precompile calls | gas | image | instructions | before | ratio |\n|---|---|---|---|---|---|"
+    );
+    let base = ExecutionProver::new(&settings).in_image(GuestImage::Base);
+    for (precompiles, fork, name) in [
+        (Precompiles::Bn254, Fork::Cancun, "2 txs, 32 calls (ecAdd, ecMul, ecPairing)"),
+        (Precompiles::PointEvaluation, Fork::Cancun, "2 txs, 32 KZG point evaluations"),
+        (Precompiles::P256, Fork::Osaka, "2 txs, 32 P-256 signature checks"),
+        (Precompiles::Bls12_381, Fork::Prague, "2 txs, 32 EIP-2537 calls (additions, MSMs, pairings)"),
     ] {
-        precompile_block(&pinned, before.as_ref(), precompiles, name)?;
+        // A block the base image proves is compared with BEFORE_ELF; one of the full image's with
+        // the base image, where its precompiles run in plain RISC-V.
+        let earlier = match (GuestImage::for_block(&[precompiles.address()]), &before) {
+            (GuestImage::Full, _) => Some(&base),
+            (GuestImage::Base, before) => before.as_ref(),
+        };
+        precompile_block(&pinned, earlier, precompiles, fork, name)?;
     }
     let all: u64 = phases_total.values().sum();
     let mut phases: Vec<_> = phases_total.into_iter().collect();
@@ -110,29 +123,32 @@ fn precompile_block(
     pinned: &ExecutionProver,
     before: Option<&ExecutionProver>,
     precompiles: Precompiles,
+    fork: Fork,
     name: &str,
 ) -> anyhow::Result<()> {
     let counts = std::cell::RefCell::new(Vec::new());
     let largest = std::cell::RefCell::new(Vec::new());
     let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
-        let (commitment, run) = pinned.execute(input, true)?;
-        let profile = pinned.profile(input, run.instructions, 1_000)?;
+        let called = stateless::execute_block_noting_precompiles(input)?.precompiles_called;
+        let image = pinned.image_for(&called);
+        let (commitment, run) = pinned.execute(image, input, true)?;
+        let profile = pinned.profile(image, input, run.instructions, 1_000)?;
         *largest.borrow_mut() = profile.functions.into_iter().take(4).collect();
         let earlier = match before {
-            Some(prover) => Some(prover.execute(input, true)?.1.instructions),
+            Some(prover) => Some(prover.execute(prover.image_for(&called), input, true)?.1.instructions),
             None => None,
         };
-        counts.borrow_mut().push((commitment.gas_used, run.instructions, earlier));
+        counts.borrow_mut().push((commitment.gas_used, image, run.instructions, earlier));
         Ok(commitment)
     };
-    let case = precompile_case(0, stateless::Fork::Cancun, precompiles, 2, 16);
+    let case = precompile_case(0, fork, precompiles, 2, 16);
     let mut t8n = T8n::start()?;
     if let Err(d) = run_also(&mut t8n, &case, &second)?.result {
         anyhow::bail!("{name}: {}", d.reason);
     }
-    for (gas, now, earlier) in counts.into_inner() {
+    for (gas, image, now, earlier) in counts.into_inner() {
         println!(
-            "| {name} | {gas} | {now} | {} | {} |",
+            "| {name} | {gas} | {image} | {now} | {} | {} |",
             earlier.map_or("".into(), |e| e.to_string()),
             earlier.map_or("".into(), |e| format!("{:.1}x fewer", e as f64 / now as f64)),
         );

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use execution::{ExecutionProver, ProverSettings};
+use execution::{image::GuestImage, ExecutionProver};
 use proof::ProofKind;
 use prover::{default_keys_dir, ProofFile, ProveConfig, ProveFlags};
 
@@ -35,9 +35,14 @@ pub(crate) struct ProveArgs {
     profile: Option<u64>,
     /// With --execute-only: run this guest ELF instead of the pinned one, e.g. one that
     /// scripts/build-guest.sh built from changed sources, to count (or profile) its instructions
-    /// before pinning it. Its proofs would not verify: the verifier knows only the pinned image.
+    /// before pinning it. Its proofs would not verify: the verifier knows only the pinned images.
+    /// It runs in the VM of --image (base unless given).
     #[arg(long, value_name = "ELF", requires = "execute_only")]
     guest_elf: Option<PathBuf>,
+    /// With --execute-only: run in this guest image, `base` or `full` [default: the one the
+    /// precompiles the block calls pick: full for the point evaluation, BLS12-381 and P-256].
+    #[arg(long, value_name = "IMAGE", requires = "execute_only")]
+    image: Option<GuestImage>,
 }
 
 #[derive(Args)]
@@ -67,9 +72,8 @@ pub(crate) struct LegacyArgs {
 enum Plan {
     /// A proof, written to the path.
     Prove(ProveConfig, PathBuf),
-    /// `--execute-only`: the guest in the zkVM executor (with `--profile`, sampled every N), the
-    /// pinned one or the ELF given.
-    Execute(ProverSettings, Option<u64>, Option<Vec<u8>>),
+    /// `--execute-only`: the guest in the zkVM executor (with `--profile`, sampled every N).
+    Execute(Box<ExecutionProver>, Option<u64>),
 }
 
 /// The arguments that do not go with the chosen kind are refused, not ignored; an output that
@@ -78,13 +82,17 @@ fn plan(args: &ProveArgs) -> anyhow::Result<Plan> {
     let config = args.flags.config(args.kind, default_keys_dir())?;
     match (config, args.execute_only, &args.proof) {
         (ProveConfig::Execution(settings), true, _) => {
-            let elf = match &args.guest_elf {
-                Some(path) => {
-                    Some(std::fs::read(path).with_context(|| format!("reading the guest ELF {}", path.display()))?)
+            let prover = match (&args.guest_elf, args.image) {
+                (Some(path), image) => {
+                    let elf =
+                        std::fs::read(path).with_context(|| format!("reading the guest ELF {}", path.display()))?;
+                    let image = image.unwrap_or(GuestImage::Base);
+                    ExecutionProver::with_elf(&settings, image, &elf).context("loading the guest ELF")?
                 }
-                None => None,
+                (None, Some(image)) => ExecutionProver::new(&settings).in_image(image),
+                (None, None) => ExecutionProver::new(&settings),
             };
-            Ok(Plan::Execute(settings, args.profile, elf))
+            Ok(Plan::Execute(Box::new(prover), args.profile))
         }
         (_, true, _) => anyhow::bail!("--execute-only is for execution proofs"),
         (config, false, Some(path)) => {
@@ -114,16 +122,12 @@ fn write(proof: &ProofFile, path: &Path) -> anyhow::Result<()> {
 /// Proves (or with --execute-only runs) a witness already read.
 fn run(w: &witness::WitnessFile, plan: &Plan, read_seconds: f64, quiet: bool) -> anyhow::Result<()> {
     match plan {
-        Plan::Execute(settings, profile, elf) => {
-            let prover = match elf {
-                Some(elf) => ExecutionProver::with_elf(settings, elf).context("loading the guest ELF")?,
-                None => ExecutionProver::new(settings)?,
-            };
+        Plan::Execute(prover, profile) => {
             let context = || format!("executing block {}", w.block_number);
             let json = match profile {
-                None => serde_json::to_value(execution::execute_witness(&prover, w).with_context(context)?)?,
+                None => serde_json::to_value(execution::execute_witness(prover, w).with_context(context)?)?,
                 Some(every) => {
-                    let (report, profile) = execution::profile_witness(&prover, w, *every).with_context(context)?;
+                    let (report, profile) = execution::profile_witness(prover, w, *every).with_context(context)?;
                     let mut json = serde_json::to_value(report)?;
                     json["profile"] = serde_json::to_value(profile)?;
                     json

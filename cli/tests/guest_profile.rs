@@ -2,7 +2,8 @@
 //! for the committed 1-transaction block. The samples add up to the run, each phase of the block's
 //! check is named, memcpy and its kind are charged to their callers, and the one signature
 //! recovery is found where it runs (the secp256k1 curve extension's multi-scalar multiplication).
-//! `--guest-elf` runs another build of the guest in its place.
+//! `--guest-elf` runs another build of the guest in its place; a block picks its guest image by the
+//! precompiles it calls, and `--image` overrides that.
 
 mod common;
 
@@ -65,4 +66,27 @@ fn another_guest_elf_runs_in_place_of_the_pinned_one() {
         ["-q", "offline_prover", "--proof", "execution", "--guest-elf", s(&elf), "-w", s(&witness), "-p", "x.json"];
     let out = prover_cmd(&args);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_block_picks_its_guest_image_and_image_overrides_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // A storage clear calls no precompile: the base image.
+    let base = common::execute_only(&root.join("gevulot/tests/fixtures/execution/witness.json"));
+    assert_eq!((base["image"].as_str(), base["precompiles_called"].as_array().map(Vec::len)), (Some("base"), Some(0)));
+    // One KZG point evaluation: the full image, BLS12-381 on extensions; in the base image the same
+    // block runs to the same commitment, the pairing in plain RISC-V (many more instructions).
+    let witness = root.join("gevulot/tests/fixtures/execution-full/witness.json");
+    let full = common::execute_only(&witness);
+    assert_eq!(full["image"].as_str(), Some("full"), "{full:#}");
+    assert_eq!(full["precompiles_called"], serde_json::json!(["0x000000000000000000000000000000000000000a"]));
+    let in_base = common::execute_only_with(&witness, &["--image", "base"]);
+    assert_eq!((in_base["image"].as_str(), &in_base["commitment"]), (Some("base"), &full["commitment"]));
+    assert!(in_base["instructions"].as_u64() > full["instructions"].as_u64().map(|n| 3 * n), "{in_base:#}");
+    // An image that does not exist is a usage error.
+    let args = ["-q", "offline_prover", "--proof", "execution", "--execute-only", "--image", "wide", "-w", s(&witness)];
+    let out = prover_cmd(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("base or full"), "{stderr}");
 }

@@ -6,7 +6,7 @@ use stateless::BlockCommitment;
 use thiserror::Error;
 use witness::WitnessError;
 
-use crate::image::IMAGE_ID;
+use crate::image::{pinned_ids, GuestImage};
 
 /// A block as a message names it: number, hash, chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,8 @@ impl From<&BlockCommitment> for BlockId {
 pub enum VerifyError {
     /// The file names another guest image than the pinned one.
     #[error(
-        "the proof is of guest image {found}, this verifier accepts only {IMAGE_ID} (another guest, or another version of it)"
+        "the proof is of guest image {found}, this verifier accepts only {} (another guest, or another version of it)",
+        pinned_ids()
     )]
     OtherImage {
         /// The image id the file names.
@@ -45,9 +46,12 @@ pub enum VerifyError {
     /// The verifying key cannot be decoded.
     #[error("verifying key: {0}")]
     VerifyingKey(String),
-    /// The committed verifying key is not for the pinned image (the build is inconsistent).
-    #[error("verifying key: the committed key is for image {found}, not {IMAGE_ID}")]
+    /// The committed verifying key of a pinned image is for another image (the build is
+    /// inconsistent).
+    #[error("verifying key: the committed key of the {image} image is for image {found}, not {}", image.id())]
     KeyForOtherImage {
+        /// The pinned image whose key it is.
+        image: GuestImage,
         /// The image id the key holds.
         found: String,
     },

@@ -8,7 +8,7 @@ use stateless::BlockCommitment;
 use witness::WitnessFile;
 
 use crate::{
-    image::{image_id_hex, IMAGE_ID, VERIFYING_KEY, ZKVM},
+    image::{image_id_hex, GuestImage},
     stark, BlockId, ExecutionProofFile, ExecutionTimings, VerifyError,
 };
 
@@ -16,8 +16,10 @@ use crate::{
 /// zkVM as this verifier knows them (not as the file says).
 #[derive(Clone, Debug, Serialize)]
 pub struct ExecutionVerified {
-    /// The guest image the proof is of: the one this verifier pins.
+    /// The guest image the proof is of: one this verifier pins.
     pub image_id: String,
+    /// Which of the pinned images it is.
+    pub image: GuestImage,
     /// The zkVM and what the proof is, as this verifier knows it.
     pub zkvm: String,
     /// The proven block's parent.
@@ -63,11 +65,12 @@ pub struct ProverClaims {
 }
 
 impl ExecutionVerified {
-    fn new(commitment: BlockCommitment, witness_matched: bool, file: &ExecutionProofFile) -> Self {
+    fn new(image: GuestImage, commitment: BlockCommitment, witness_matched: bool, file: &ExecutionProofFile) -> Self {
         let c = &commitment;
         Self {
-            image_id: IMAGE_ID.into(),
-            zkvm: ZKVM.into(),
+            image_id: image.id().into(),
+            image,
+            zkvm: image.zkvm().into(),
             parent_hash: c.parent_hash,
             parent_state_root: c.parent_state_root,
             state_root: c.state_root,
@@ -92,7 +95,7 @@ impl ExecutionVerified {
         let c = &self.commitment;
         format!(
             "valid: block {} ({}) on chain {}: its {} transaction(s) re-execute under {} rules from parent stateRoot {} \
-             to stateRoot {} ({} gas), proven by guest image {}{}{}",
+             to stateRoot {} ({} gas), proven by guest image {} ({}){}{}",
             c.number,
             c.hash,
             c.chain_id,
@@ -102,6 +105,7 @@ impl ExecutionVerified {
             c.state_root,
             c.gas_used,
             self.image_id,
+            self.image,
             if c.zero_slot_leaves { "; with anvil's rule for cleared slots (not Ethereum's)" } else { "" },
             if self.witness_matched { "; exactly the witness's block" } else { "" },
         )
@@ -112,14 +116,13 @@ impl ExecutionVerified {
 /// witness, also that the proof is of exactly its block (the witness is checked natively, its
 /// re-execution included, and must give the proven commitment).
 pub fn verify(file: &ExecutionProofFile, witness: Option<&WitnessFile>) -> Result<ExecutionVerified, VerifyError> {
-    if file.image_id != IMAGE_ID {
-        return Err(VerifyError::OtherImage { found: file.image_id.clone() });
+    let image =
+        GuestImage::by_id(&file.image_id).ok_or_else(|| VerifyError::OtherImage { found: file.image_id.clone() })?;
+    let key_image = image_id_hex(&stark::image_id_of_vk(image.verifying_key())?);
+    if key_image != image.id() {
+        return Err(VerifyError::KeyForOtherImage { image, found: key_image });
     }
-    let pinned = image_id_hex(&stark::image_id_of_vk(VERIFYING_KEY)?);
-    if pinned != IMAGE_ID {
-        return Err(VerifyError::KeyForOtherImage { found: pinned });
-    }
-    let proven = stark::verify(VERIFYING_KEY, &file.proof)?;
+    let proven = stark::verify(image.verifying_key(), &file.proof)?;
     if proven != file.public_values.as_ref() {
         return Err(VerifyError::PublicValuesDiffer);
     }
@@ -145,5 +148,5 @@ pub fn verify(file: &ExecutionProofFile, witness: Option<&WitnessFile>) -> Resul
             true
         }
     };
-    Ok(ExecutionVerified::new(commitment, witness_matched, file))
+    Ok(ExecutionVerified::new(image, commitment, witness_matched, file))
 }

@@ -21,7 +21,6 @@ pub mod zkvm;
 
 pub use error::ExecutionError;
 pub use execution_proof::ExecutionProof;
-pub use execution_verify::image::ZKVM;
 pub use execution_verify::{
     verify, BlockId, ExecutionProofFile, ExecutionTimings, ExecutionVerified, ProverClaims, VerifyError,
 };

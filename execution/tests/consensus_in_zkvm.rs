@@ -18,16 +18,21 @@ use testkit::consensus::{category_files, load_cases, run_case_also, short_name, 
 /// in plain RISC-V in both.
 const PRECOMPILE_CASES: &[&str] = &["ecrecover", "sha256", "ripemd", "modexp", "identit", "precompile"];
 
-/// The consensus runner's second run: the block in the zkVM executor with the pinned guest.
+/// The consensus runner's second run: the block in the zkVM executor with the pinned guest of the
+/// image its precompiles pick, as the prover picks it (from a native run that notes them).
 fn in_the_zkvm(
     prover: &ExecutionProver,
 ) -> impl Fn(&stateless::StatelessInput) -> anyhow::Result<stateless::BlockCommitment> + '_ {
-    move |input| Ok(prover.execute(input, false)?.0)
+    move |input| {
+        let called =
+            stateless::execute_block_noting_precompiles(input).map(|e| e.precompiles_called).unwrap_or_default();
+        Ok(prover.execute(prover.image_for(&called), input, false)?.0)
+    }
 }
 
 #[test]
 fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
-    let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
+    let prover = ExecutionProver::new(&ProverSettings::default());
     let second = in_the_zkvm(&prover);
     let dir = testkit::fixtures::path("blockchain-tests");
     let (mut cases, mut failures) = (0, Vec::new());
@@ -70,23 +75,34 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
 
 /// Blocks of precompile calls (testkit's precompile cases) run in the zkVM executor as natively and
 /// as the execution specification (t8n) does: bn254's ecAdd, ecMul and ecPairing, which OpenVM's
-/// curve and pairing extensions answer in the guest and revm's arkworks natively (pairings that
-/// hold and fail, points off the curve, G2 points outside the subgroup, coordinates at the
-/// modulus); and KZG point evaluations, which revm's arkworks answers in the guest and c-kzg
-/// natively (proofs of random blobs, wrong values, points outside G1, non-canonical scalars, the
-/// point at infinity; few of them: about 100 million guest instructions each). The consensus
-/// fixtures have no such cases.
+/// curve and pairing extensions answer in the base guest and revm's arkworks natively (pairings
+/// that hold and fail, points off the curve, G2 points outside the subgroup, coordinates at the
+/// modulus); KZG point evaluations, which BLS12-381's extensions answer in the full guest and
+/// c-kzg natively (proofs of random blobs, wrong values, points outside G1, non-canonical scalars,
+/// the point at infinity); and P-256 signature checks (Osaka), which P-256's extensions answer in
+/// the full guest and the p256 crate natively (signatures that hold, high-s ones, r or s out of
+/// range, keys off the curve or at infinity); and EIP-2537's BLS12-381 additions, multi-scalar
+/// multiplications and pairings (Prague), which BLS12-381's extensions answer in the full guest and
+/// revm's arkworks code natively (points at infinity, off the curves, outside the subgroups,
+/// coordinates at p, scalars above r, pairings that hold and fail). The consensus fixtures have no
+/// such cases.
 #[test]
 fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
     use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
-    let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
+    let prover = ExecutionProver::new(&ProverSettings::default());
     let second = in_the_zkvm(&prover);
     let mut t8n = T8n::start().unwrap();
     // (precompiles, seed, transactions, calls each)
-    let cases =
-        [(Precompiles::Bn254, 0, 2, 16), (Precompiles::Bn254, 1, 2, 16), (Precompiles::PointEvaluation, 0, 1, 6)];
-    for (precompiles, seed, transactions, calls) in cases {
-        let case = precompile_case(seed, stateless::Fork::Cancun, precompiles, transactions, calls);
+    use stateless::Fork::{Cancun, Osaka, Prague};
+    let cases = [
+        (Precompiles::Bn254, Cancun, 0, 2, 16),
+        (Precompiles::Bn254, Cancun, 1, 2, 16),
+        (Precompiles::PointEvaluation, Cancun, 0, 1, 6),
+        (Precompiles::P256, Osaka, 0, 1, 32),
+        (Precompiles::Bls12_381, Prague, 0, 1, 24),
+    ];
+    for (precompiles, fork, seed, transactions, calls) in cases {
+        let case = precompile_case(seed, fork, precompiles, transactions, calls);
         if let Err(d) = run_also(&mut t8n, &case, &second).unwrap().result {
             panic!("{precompiles:?} seed {seed}: {}\n{}", d.reason, d.fixture);
         }

@@ -10,12 +10,18 @@ use testkit::fixtures::{ZethCache, ZETH_BLOCKS};
 
 #[test]
 fn mainnet_blocks_execute_in_the_zkvm_to_their_state_root() {
-    let prover = ExecutionProver::new(&ProverSettings::default()).unwrap();
+    let prover = ExecutionProver::new(&ProverSettings::default());
     for (file, number) in ZETH_BLOCKS {
         let w = common::witness_from_zeth(&ZethCache::load(file).unwrap(), *number);
         let (input, native) = witness::execution::reexecute(&w).unwrap();
         let t = std::time::Instant::now();
-        let (commitment, _) = prover.execute(&input, false).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let image = prover.image_for(&native.precompiles_called);
+        assert_eq!(
+            image,
+            execution::image::GuestImage::Base,
+            "{file}: no mainnet fixture calls the full image's precompiles"
+        );
+        let (commitment, _) = prover.execute(image, &input, false).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(commitment, native.commitment, "{file}");
         assert_eq!((commitment.number, commitment.hash, commitment.chain_id), (*number, w.block_hash, 1));
         eprintln!(

@@ -1,12 +1,14 @@
 //! The execution proof's verifier against every kind of tampering with a real proof file: the
 //! committed proof of a 1-transaction anvil block (gevulot/tests/fixtures/execution, made again by
 //! scripts/make-execution-fixture.sh after a change of the guest), checked through the kind's own
-//! `ProofSystem::verify`. Each change is refused with the error that names it; nothing is proven
-//! here, so this costs milliseconds a case.
+//! `ProofSystem::verify`. Each change is refused with the error that names it. Also the committed
+//! proof of the full guest image (gevulot/tests/fixtures/execution-full: a Cancun block of one KZG
+//! point evaluation), which verifies, and is refused when it claims to be of the base image.
+//! Nothing is proven here, so this costs milliseconds a case.
 
 use std::path::PathBuf;
 
-use execution::{image::IMAGE_ID, ExecutionProof, ExecutionProofFile};
+use execution::{image::GuestImage, ExecutionProof, ExecutionProofFile};
 use proof::{KindFile, ProofSystem};
 use serde_json::Value;
 
@@ -14,11 +16,15 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../gevulot/tests/fixtures/execution").join(name)
 }
 
+fn full_fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../gevulot/tests/fixtures/execution-full").join(name)
+}
+
 fn proof_json() -> Value {
     let proof: Value = serde_json::from_slice(&std::fs::read(fixture("proof.json")).unwrap()).unwrap();
     assert_eq!(
         proof["image_id"].as_str(),
-        Some(IMAGE_ID),
+        Some(GuestImage::Base.id()),
         "the fixture is of another guest image: run scripts/make-execution-fixture.sh --same-witness"
     );
     proof
@@ -51,7 +57,7 @@ fn the_committed_proof_verifies_and_says_what_it_proves() {
     let witness = witness::file::read(&fixture("witness.json")).unwrap();
     let verified = ExecutionProof::verify(&(), &file, Some(&witness)).unwrap();
     assert!(ExecutionProof::witness_matched(&verified));
-    assert_eq!((verified.image_id.as_str(), verified.fork.as_str()), (IMAGE_ID, "Shanghai"));
+    assert_eq!((verified.image_id.as_str(), verified.fork.as_str()), (GuestImage::Base.id(), "Shanghai"));
     assert_eq!(verified.commitment, file.commitment);
     assert!(!ExecutionProof::insecure(&verified));
     let line = ExecutionProof::describe(&verified);
@@ -107,4 +113,26 @@ fn a_proof_of_another_block_than_the_witness_is_refused() {
     other.block_hash = alloy_primitives::B256::repeat_byte(7);
     let message = ExecutionProof::verify(&(), &file, Some(&other)).unwrap_err().to_string();
     assert!(message.contains("the witness does not check"), "{message}");
+}
+
+#[test]
+fn a_proof_of_the_full_image_verifies_and_only_as_the_full_image() {
+    let file = ExecutionProofFile::read(&full_fixture("proof.json")).unwrap();
+    assert_eq!(
+        file.image_id,
+        GuestImage::Full.id(),
+        "the fixture is of another guest image: run scripts/make-execution-fixture.sh --full --same-witness"
+    );
+    let witness = witness::file::read(&full_fixture("witness.json")).unwrap();
+    let checked = witness::check_witness(&witness).unwrap();
+    assert_eq!(GuestImage::for_block(&checked.precompiles_called), GuestImage::Full, "the block calls 0x0a");
+    let verified = ExecutionProof::verify(&(), &file, Some(&witness)).unwrap();
+    assert_eq!((verified.image, verified.fork.as_str()), (GuestImage::Full, "Cancun"));
+    assert!(verified.zkvm.contains("BLS12-381"), "{}", verified.zkvm);
+    assert!(ExecutionProof::describe(&verified).contains("(full)"));
+    // The same STARK under the base image's key: refused.
+    let mut relabelled = file.clone();
+    relabelled.image_id = GuestImage::Base.id().into();
+    let message = ExecutionProof::verify(&(), &relabelled, None).unwrap_err().to_string();
+    assert!(message.contains("the proof does not verify"), "{message}");
 }

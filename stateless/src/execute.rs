@@ -3,7 +3,13 @@
 //! EIP-4788 / EIP-2935 system calls before and the EIP-7002 / EIP-7251 ones and withdrawals
 //! after), then gas, receipts, logs bloom, requests and the post-state root against the header.
 
-use alloc::{borrow::Cow, collections::BTreeMap, format, string::ToString, vec::Vec};
+use alloc::{
+    borrow::Cow,
+    collections::{BTreeMap, BTreeSet},
+    format,
+    string::ToString,
+    vec::Vec,
+};
 
 use alloy_consensus::{
     proofs::calculate_withdrawals_root,
@@ -16,19 +22,19 @@ use alloy_evm::{
     eth::{receipt_builder::AlloyReceiptBuilder, EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory},
     Evm, EvmEnv, EvmFactory,
 };
-use alloy_primitives::{Bloom, Bytes, B256};
+use alloy_primitives::{Address, Bloom, Bytes, B256};
 use alloy_trie::root::ordered_trie_root_with_encoder;
 use revm::database::{states::bundle_state::BundleRetention, State};
 
 use crate::{
     chain::{ChainSpec, Fork},
-    collision::StorageCollision,
     db::{MissingKey, WitnessDb},
     error::StatelessError,
     input::{BlockCommitment, StatelessInput},
     post_state::post_state_root,
     trie::NodePool,
     validate::validate_header,
+    watch::Watch,
 };
 
 /// A block that re-executed to its header.
@@ -39,11 +45,21 @@ pub struct Executed {
     /// Nodes the check had to derive from others (see `NodePool::derived`): a host adds them to
     /// the input so that the guest finds them directly.
     pub derived_nodes: Vec<Bytes>,
+    /// Every address in the precompile range (below 0x10000) the block called, each once, sorted; filled
+    /// by `execute_block_noting_precompiles` only.
+    pub precompiles_called: Vec<Address>,
 }
 
 /// Re-executes a block from its witness alone: headers, pre-state, every transaction, post-state root, receipts and gas against the header.
 pub fn execute_block(input: &StatelessInput) -> Result<Executed, StatelessError> {
-    execute(input, false).map(|(executed, _)| executed)
+    execute(input, false, false).map(|(executed, _)| executed)
+}
+
+/// `execute_block`, also noting the precompiles the block called (`Executed::precompiles_called`):
+/// a host picks the guest image by them. Slower than `execute_block` (revm's inspecting loop), so
+/// the guest does not.
+pub fn execute_block_noting_precompiles(input: &StatelessInput) -> Result<Executed, StatelessError> {
+    execute(input, false, true).map(|(executed, _)| executed)
 }
 
 /// The state after a block, as nodes and codes that, added to the input's, open the next block's
@@ -58,10 +74,14 @@ pub struct PostState {
 
 /// `execute_block`, also handing back the post-state as nodes and codes.
 pub fn execute_block_with_post_state(input: &StatelessInput) -> Result<(Executed, PostState), StatelessError> {
-    execute(input, true)
+    execute(input, true, false)
 }
 
-fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed, PostState), StatelessError> {
+fn execute(
+    input: &StatelessInput,
+    collect_post_state: bool,
+    note_precompiles: bool,
+) -> Result<(Executed, PostState), StatelessError> {
     let header = &input.header;
     let number = header.number;
     let (parent, block_hashes) = check_ancestors(header, &input.ancestors)?;
@@ -72,8 +92,8 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
     check_body(input, fork)?;
     let transactions = decode_transactions(&input.transactions)?;
 
-    let (mut state, result) = run_block(input, parent.state_root, block_hashes, false, &spec, &transactions);
-    let result = result?;
+    let run = run_block(input, parent.state_root, block_hashes, false, note_precompiles, &spec, &transactions);
+    let (mut state, result, called) = (run.state, run.result?, run.called);
 
     let mismatch = |field, expected: &dyn core::fmt::Debug, computed: &dyn core::fmt::Debug| StatelessError::Mismatch {
         number,
@@ -123,6 +143,7 @@ fn execute(input: &StatelessInput, collect_post_state: bool) -> Result<(Executed
             transactions: transactions.len() as u32,
         },
         derived_nodes: db.pool.derived().to_vec(),
+        precompiles_called: called.into_iter().collect(),
     };
     left_allocated((state, bundle, transactions, result));
     Ok((executed, post))
@@ -147,29 +168,39 @@ pub fn find_missing(input: &StatelessInput) -> Result<Vec<MissingKey>, Stateless
     let spec = chain_spec(input);
     let transactions = decode_transactions(&input.transactions)?;
     // Whether the block then executes is for the real run to say.
-    let (state, _) = run_block(input, parent.state_root, block_hashes, true, &spec, &transactions);
-    Ok(state.database.missing.unwrap_or_default().into_iter().collect())
+    let run = run_block(input, parent.state_root, block_hashes, true, false, &spec, &transactions);
+    Ok(run.state.database.missing.unwrap_or_default().into_iter().collect())
 }
 
 /// Runs the block over a fresh state; a second time, watching creations for EIP-7610 collisions
-/// (`collision`), when the first run read an account that has storage without code or nonce. The
+/// (`watch`), when the first run read an account that has storage without code or nonce. The
 /// first run's outcome is then moot, whatever it was: it may have let such a creation through.
+/// With `note_precompiles`, the run also notes the precompiles called.
 fn run_block(
     input: &StatelessInput,
     state_root: B256,
     block_hashes: BTreeMap<u64, B256>,
     discover: bool,
+    note_precompiles: bool,
     spec: &ChainSpec,
     transactions: &[Recovered<TxEnvelope>],
-) -> (State<WitnessDb>, Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError>) {
+) -> BlockRun {
+    let watch = |collisions| Watch { collisions, precompiles: note_precompiles.then(BTreeSet::new) };
     let mut state = witness_state(input, state_root, block_hashes.clone(), discover);
-    let result = run_transactions(&mut state, input, spec, transactions, false);
+    let (result, watched) = run_transactions(&mut state, input, spec, transactions, watch(false));
     if !state.database.read_storage_only_account {
-        return (state, result);
+        return BlockRun { state, result, called: watched.precompiles.unwrap_or_default() };
     }
     let mut state = witness_state(input, state_root, block_hashes, discover);
-    let result = run_transactions(&mut state, input, spec, transactions, true);
-    (state, result)
+    let (result, watched) = run_transactions(&mut state, input, spec, transactions, watch(true));
+    BlockRun { state, result, called: watched.precompiles.unwrap_or_default() }
+}
+
+/// A block's run: the state after it, its outcome, and the precompiles it called (when noted).
+struct BlockRun {
+    state: State<WitnessDb>,
+    result: Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError>,
+    called: BTreeSet<Address>,
 }
 
 /// revm's state over the witness; `discover`: reads the witness cannot serve are noted, not fatal.
@@ -191,19 +222,21 @@ fn chain_spec(input: &StatelessInput) -> ChainSpec {
     }
 }
 
-/// The block's system calls, transactions and end-of-block changes, committed to `state`.
+/// The block's system calls, transactions and end-of-block changes, committed to `state`; the
+/// watch handed back with what it saw.
 fn run_transactions(
     state: &mut State<WitnessDb>,
     input: &StatelessInput,
     spec: &ChainSpec,
     transactions: &[Recovered<TxEnvelope>],
-    watch_creations: bool,
-) -> Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError> {
+    watch: Watch,
+) -> (Result<BlockExecutionResult<ReceiptEnvelope>, StatelessError>, Watch) {
     let header = &input.header;
     let env = EvmEnv::for_eth_block(header, spec, input.chain_id, spec.blob_params(header));
     // Switched off, the watch costs nothing: revm then runs its plain interpreter loop.
-    let mut evm = EthEvmFactory::default().create_evm_with_inspector(state, env, StorageCollision);
-    evm.set_inspector_enabled(watch_creations);
+    let enabled = watch.collisions || watch.precompiles.is_some();
+    let mut evm = EthEvmFactory::default().create_evm_with_inspector(state, env, watch);
+    evm.set_inspector_enabled(enabled);
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
@@ -214,14 +247,22 @@ fn run_transactions(
         slot_number: None,
     };
     let mut executor = EthBlockExecutor::new(evm, ctx, spec, AlloyReceiptBuilder::default());
-    executor.apply_pre_execution_changes().map_err(|e| StatelessError::Execution(format!("system calls: {e}")))?;
-    for (index, tx) in transactions.iter().enumerate() {
-        executor
-            .execute_transaction(tx.as_recovered_ref())
-            .map_err(|e| StatelessError::Transaction { index, reason: e.to_string() })?;
+    let run = || {
+        executor.apply_pre_execution_changes().map_err(|e| StatelessError::Execution(format!("system calls: {e}")))?;
+        for (index, tx) in transactions.iter().enumerate() {
+            executor
+                .execute_transaction(tx.as_recovered_ref())
+                .map_err(|e| StatelessError::Transaction { index, reason: e.to_string() })?;
+        }
+        let (mut evm, result) =
+            executor.finish().map_err(|e| StatelessError::Execution(format!("end of block: {e}")))?;
+        Ok((result, core::mem::take(evm.inspector_mut())))
+    };
+    // A block that fails has nothing to report of what it called.
+    match run() {
+        Ok((result, watched)) => (Ok(result), watched),
+        Err(e) => (Err(e), Watch::default()),
     }
-    let (_, result) = executor.finish().map_err(|e| StatelessError::Execution(format!("end of block: {e}")))?;
-    Ok(result)
 }
 
 /// Each ancestor must hash to its child's parentHash; returns the parent and the hashes BLOCKHASH

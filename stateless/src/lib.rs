@@ -9,7 +9,6 @@
 extern crate alloc;
 
 pub mod chain;
-mod collision;
 pub mod db;
 pub mod error;
 pub mod execute;
@@ -19,10 +18,13 @@ pub mod post_state;
 pub mod trie;
 mod trie_node;
 pub mod validate;
+mod watch;
 
 pub use chain::{ChainSpec, Fork};
 pub use db::MissingKey;
 pub use error::{StatelessError, TrieError};
-pub use execute::{execute_block, execute_block_with_post_state, find_missing, Executed, PostState};
+pub use execute::{
+    execute_block, execute_block_noting_precompiles, execute_block_with_post_state, find_missing, Executed, PostState,
+};
 pub use input::{BlockCommitment, StatelessInput};
 pub use input_codec::InputDecodeError;

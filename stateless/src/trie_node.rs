@@ -10,30 +10,31 @@ use crate::{error::TrieError, trie::Node};
 impl Node {
     /// The node's RLP encoding.
     pub fn rlp(&self) -> Vec<u8> {
-        // Sized up front: in the zkVM a vector that grows copies what it holds each time.
-        let mut payload = Vec::with_capacity(match self {
-            Node::Branch { .. } => 16 * 33 + 1,
-            Node::Leaf { path, value } => path.len() / 2 + value.len() + 8,
-            _ => 33 + 40,
-        });
-        match self {
+        // Each payload sized up front: in the zkVM a vector that grows copies what it holds each time.
+        let payload = match self {
             Node::Empty => return alloc::vec![EMPTY_STRING_CODE],
             Node::Hash(hash) => return alloy_rlp::encode(hash),
             Node::Leaf { path, value } => {
+                let mut payload = Vec::with_capacity(path.len() / 2 + value.len() + 8);
                 alloy_rlp::Encodable::encode(&compact(path, true)[..], &mut payload);
                 alloy_rlp::Encodable::encode(&value[..], &mut payload);
+                payload
             }
             Node::Extension { path, child } => {
+                let mut payload = Vec::with_capacity(path.len() / 2 + 4 + 33);
                 alloy_rlp::Encodable::encode(&compact(path, false)[..], &mut payload);
                 child.reference(&mut payload);
+                payload
             }
             Node::Branch { children } => {
+                let mut payload = Vec::with_capacity(16 * 33 + 1);
                 for child in children.iter() {
                     child.reference(&mut payload);
                 }
                 payload.push(EMPTY_STRING_CODE);
+                payload
             }
-        }
+        };
         let mut out = Vec::with_capacity(payload.len() + 4);
         Header { list: true, payload_length: payload.len() }.encode(&mut out);
         out.extend_from_slice(&payload);

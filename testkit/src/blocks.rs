@@ -180,6 +180,26 @@ pub fn store_clear_block(chain: &Chain<'_>) -> anyhow::Result<(u64, String, Stri
     Ok((number, store, sender))
 }
 
+/// A block of one transaction that calls the KZG point evaluation precompile (0x0a, from Cancun)
+/// directly with a proof that holds: a block the prover proves in the full guest image. Returns
+/// its number.
+pub fn point_evaluation_block(chain: &Chain<'_>) -> anyhow::Result<u64> {
+    let input = crate::differential::kzg_inputs::holding(&mut crate::differential::rng::Rng::new(7));
+    let to = format!("0x{:040x}", 0x0a);
+    let data = format!("0x{}", alloy_primitives::hex::encode(input));
+    // 1 wei on the precompile's account first, as geth's dev genesis gives each precompile: anvil
+    // (1.7.1) keeps an empty precompile account that a call touches, where EIP-161 deletes it
+    // (geth does, and so does the re-execution), and its block's stateRoot would not re-execute.
+    // Set directly: a transfer of 1 wei to the precompile leaves its balance at 0 in anvil. Then a
+    // block in between: anvil's proofs against its genesis state do not check.
+    chain.anvil.rpc("anvil_setBalance", json!([to, "0x1"]))?;
+    chain.one_block(|_| Ok(()))?;
+    let number = chain
+        .one_block(|c| c.send(json!({"from": c.accounts[0], "to": to, "data": data, "gas": "0x30d40"})).map(drop))?;
+    ensure!(chain.tx_count(number)? == 1, "expected one transaction in block {number}");
+    Ok(number)
+}
+
 /// The smallest blocks that still prove something of every kind: the fee recipient is set to the
 /// sender, so a block with one storage clear touches two accounts (sender, contract) and one slot,
 /// whose pre-state value is proven by inclusion; and an empty block touches the fee recipient only.

@@ -21,8 +21,12 @@ fn a_valid_proof_gets_the_head_and_its_kinds_section_from_bytes_or_files() {
         (Some(proof::ProofKind::Execution), Some(2), Some(true))
     );
     let section = report.execution.as_ref().expect("the execution section");
-    assert_eq!(section.image_id, execution::image::IMAGE_ID);
-    assert_eq!(section.zkvm, execution::ZKVM, "the verifier's own description, not the file's");
+    assert_eq!(section.image_id, execution::image::GuestImage::Base.id());
+    assert_eq!(
+        section.zkvm,
+        execution::image::GuestImage::Base.zkvm(),
+        "the verifier's own description, not the file's"
+    );
     assert!(report.state.is_none() && !report.insecure_dev_params);
     let json = serde_json::to_value(&report).unwrap();
     assert!(json.get("state").is_none() && json["execution"]["fork"] == "Shanghai", "{json}");
@@ -37,7 +41,7 @@ fn a_valid_proof_gets_the_head_and_its_kinds_section_from_bytes_or_files() {
     let report = verify(&serde_json::to_vec(&claimed).unwrap(), "claimed.json", None, &VerifyOptions::default());
     assert!(report.is_success, "{}", report.message);
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["execution"]["zkvm"], execution::ZKVM);
+    assert_eq!(json["execution"]["zkvm"], execution::image::GuestImage::Base.zkvm());
     let claims = &json["execution"]["prover_claims_unverified"];
     assert_eq!((claims["zkvm"].as_str(), claims["segments"].as_u64()), (Some("anything"), Some(99)), "{json}");
     assert_eq!(claims["prover"], "someone else");

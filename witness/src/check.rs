@@ -25,6 +25,8 @@ pub struct CheckedWitness {
     pub commitment: stateless::BlockCommitment,
     /// The re-execution's input, completed (see `execution::reexecute`): what the guest reads.
     pub input: stateless::StatelessInput,
+    /// The precompiles the block called (addresses below 0x10000), each once, sorted.
+    pub precompiles_called: Vec<Address>,
 }
 
 /// Every native check of a witness, ending with the stateless re-execution of the block.
@@ -60,7 +62,13 @@ pub fn check_witness(w: &WitnessFile) -> Result<CheckedWitness, WitnessError> {
     check_codes(&b.pre_state, &b.codes)?;
     check_chain_id(w)?;
     let (input, executed) = crate::execution::reexecute(w)?;
-    Ok(CheckedWitness { header, parent, commitment: executed.commitment, input })
+    Ok(CheckedWitness {
+        header,
+        parent,
+        commitment: executed.commitment,
+        input,
+        precompiles_called: executed.precompiles_called,
+    })
 }
 
 /// `size` and `totalDifficulty` come with a node's block object but no hash covers them: a witness

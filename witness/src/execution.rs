@@ -2,7 +2,7 @@
 //! of code (crate `stateless`) that capture, `witness_inspect`, the prover's pre-check and the
 //! zkVM guest all run.
 
-use stateless::{execute_block, Executed, StatelessInput};
+use stateless::{execute_block_noting_precompiles, Executed, StatelessInput};
 
 use crate::{
     error::WitnessError,
@@ -32,11 +32,13 @@ pub fn stateless_input(w: &WitnessFile) -> Result<StatelessInput, WitnessError> 
     })
 }
 
-/// Re-executes the witness's block; on success the input is completed with any node the check had
-/// to derive, so that it is ready for the guest.
+/// Re-executes the witness's block, noting the precompiles it calls (a prover picks its guest
+/// image by them); on success the input is completed with any node the check had to derive, so
+/// that it is ready for the guest.
 pub fn reexecute(w: &WitnessFile) -> Result<(StatelessInput, Executed), WitnessError> {
     let mut input = stateless_input(w)?;
-    let executed = execute_block(&input).map_err(|cause| WitnessError::Execution { number: w.block_number, cause })?;
+    let executed = execute_block_noting_precompiles(&input)
+        .map_err(|cause| WitnessError::Execution { number: w.block_number, cause })?;
     input.nodes.extend(executed.derived_nodes.iter().cloned());
     if executed.commitment.hash != w.block_hash {
         return Err(WitnessError::Link {

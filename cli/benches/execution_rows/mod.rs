@@ -25,17 +25,17 @@ fn anvil_block(mixed: bool) -> anyhow::Result<WitnessFile> {
 /// One anvil block proven for real: key generation, proof (all segments, aggregated), verification.
 pub(crate) fn prove_row(name: &str) -> anyhow::Result<()> {
     let w = anvil_block(name == "mixed")?;
-    let prover = ExecutionProver::new(&ProverSettings::default())?;
+    let prover = ExecutionProver::new(&ProverSettings::default());
     let run = execution::execute_witness(&prover, &w)?;
     let t = Instant::now();
-    prover.verifying_key()?;
+    prover.verifying_key(run.image)?;
     let keygen = t.elapsed().as_secs_f64();
     let (input, _) = witness::execution::reexecute(&w)?;
     let t = Instant::now();
-    let (proof, _) = prover.prove(&input)?;
+    let (proof, _) = prover.prove(run.image, &input)?;
     let prove = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    zkvm::verify(execution::image::VERIFYING_KEY, &proof)?;
+    zkvm::verify(run.image.verifying_key(), &proof)?;
     let verify_ms = t.elapsed().as_secs_f64() * 1000.0;
     println!(
         "execution {name:<6} {:>2} tx {:>9} gas | {:>10} instructions {:>3} segments | keygen {:>6.1} s | prove {:>7.1} s | verify {:>6.1} ms | proof {:>7} B | peak {:>6.0} MiB",
@@ -56,7 +56,7 @@ pub(crate) fn prove_row(name: &str) -> anyhow::Result<()> {
 /// proven for real, and each block's app proving time projected from them (segments x the mean
 /// segment time; aggregation not included).
 pub(crate) fn mainnet_row() -> anyhow::Result<()> {
-    let prover = ExecutionProver::new(&ProverSettings::default())?;
+    let prover = ExecutionProver::new(&ProverSettings::default());
     let segments_to_prove: usize = std::env::var("BENCH_SEGMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let mut rows = Vec::new();
     for (file, number) in testkit::fixtures::ZETH_BLOCKS {
@@ -65,9 +65,9 @@ pub(crate) fn mainnet_row() -> anyhow::Result<()> {
         let run = execution::execute_witness(&prover, &w)?;
         rows.push((*number, w, run));
     }
-    let (_, w, _) = rows.iter().find(|(n, _, _)| *n == 21230867).context("21230867 is recorded")?;
+    let (_, w, run) = rows.iter().find(|(n, _, _)| *n == 21230867).context("21230867 is recorded")?;
     let (input, _) = witness::execution::reexecute(w)?;
-    let times = prover.time_segments(&input, segments_to_prove)?;
+    let times = prover.time_segments(run.image, &input, segments_to_prove)?;
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
     println!(
         "execution mainnet 21230867: first {} segments proven for real: {} s (mean {:.1} s a segment; peak {:.0} MiB)",

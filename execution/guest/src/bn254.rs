@@ -54,16 +54,7 @@ fn read_g2(bytes: &[u8]) -> Result<G2Affine, PrecompileHalt> {
 /// r·Q by double-and-add over r's bits: the identity exactly when Q is in the order-r subgroup
 /// (the twist's group has cofactor points of other orders, which the precompile must refuse).
 fn times_order(q: &G2Affine) -> G2Affine {
-    let mut sum = <G2Affine as Group>::IDENTITY;
-    for byte in ORDER {
-        for bit in (0..8).rev() {
-            sum.double_assign_impl::<true>();
-            if (byte >> bit) & 1 == 1 {
-                sum.add_assign_impl::<true>(q);
-            }
-        }
-    }
-    sum
+    crate::curve::times(q, &ORDER)
 }
 
 /// 64 bytes: x ‖ y big-endian, zeros for the point at infinity (which the VM also keeps as (0, 0)).

@@ -9,19 +9,32 @@ extern crate alloc;
 extern crate openvm_keccak256;
 
 mod bn254;
+mod curve;
+#[cfg(feature = "full")]
+mod kzg;
+#[cfg(feature = "full")]
+mod p256;
 mod precompiles;
 mod secp256k1;
 mod sha256;
 
-// Registers secp256k1's and bn254's moduli, bn254's Fp2 and both curves with the VM, in the order of the host's VM configuration
-// (openvm_init.rs is written by `prover_cmd execution_image --write-init`).
+// Registers the moduli, the Fp2s and the curves with the VM, in the order of the image's VM
+// configuration (written by `prover_cmd execution_image [--image full] --write-init`): the base
+// image's secp256k1 and bn254; the full image's also BLS12-381 and P-256.
+#[cfg(not(feature = "full"))]
 openvm::init!();
+#[cfg(feature = "full")]
+openvm::init!("openvm_init_full.rs");
 
 fn main() {
     // Signature recovery through the curve extension for alloy (senders); revm's precompiles on
     // the extensions where there is one (precompiles.rs).
-    let installed = alloy_consensus::crypto::backend::install_default_provider(std::sync::Arc::new(secp256k1::AlloyRecovery));
-    assert!(installed.is_ok() && revm::precompile::install_crypto(precompiles::RevmCrypto), "crypto providers installed once");
+    let installed =
+        alloy_consensus::crypto::backend::install_default_provider(std::sync::Arc::new(secp256k1::AlloyRecovery));
+    assert!(
+        installed.is_ok() && revm::precompile::install_crypto(precompiles::RevmCrypto),
+        "crypto providers installed once"
+    );
     let bytes = openvm::io::read_vec();
     let input = stateless::StatelessInput::from_bytes(&bytes).expect("stateless input decodes");
     let executed = stateless::execute_block(&input).expect("block re-executes to its header");
@@ -33,3 +46,8 @@ fn main() {
     // thousands of nodes would be instructions for nothing.
     core::mem::forget((bytes, input, executed));
 }
+
+// Here rather than with the others: a line added above main would move its panic messages' line
+// numbers, and so change the base image's ELF, which does not have this module.
+#[cfg(feature = "full")]
+mod bls12_381;

@@ -1,8 +1,11 @@
 //! revm's pluggable precompile crypto in the guest: which precompiles run on an OpenVM extension.
-//! ecrecover on the secp256k1 curve extension, SHA-256 on the SHA-2 extension, bn254's ecAdd, ecMul
-//! and ecPairing on the bn254 curve and pairing extensions; the rest (RIPEMD-160, modexp, blake2f,
-//! BLS12-381, KZG point evaluation, P-256) as revm does them, in plain RISC-V. The host keeps revm's own implementations, so the consensus tests run both
-//! and must agree.
+//! ecrecover on the secp256k1 curve, SHA-256 on SHA-2, bn254's ecAdd, ecMul and ecPairing on the
+//! bn254 curve and pairing extensions; in the full image also the KZG point evaluation and
+//! EIP-2537's additions, multi-scalar multiplications and pairing on BLS12-381's, the P-256 check
+//! on P-256's. The rest (RIPEMD-160, modexp, blake2f, EIP-2537's maps to the curves; in the base
+//! image also those of the full image) run as revm does them, in plain RISC-V. The host keeps
+//! revm's own implementations, so the consensus tests run both and must agree (and the
+//! differential tests against the execution specification).
 
 use revm::precompile::{Crypto, PrecompileHalt};
 
@@ -33,5 +36,64 @@ impl Crypto for RevmCrypto {
 
     fn bn254_pairing_check(&self, pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
         bn254::pairing_check(pairs)
+    }
+
+    #[cfg(feature = "full")]
+    fn verify_kzg_proof(
+        &self,
+        z: &[u8; 32],
+        y: &[u8; 32],
+        commitment: &[u8; 48],
+        proof: &[u8; 48],
+    ) -> Result<(), PrecompileHalt> {
+        crate::kzg::verify_kzg_proof(z, y, commitment, proof)
+    }
+
+    // Full paths: a `use` of them would move the lines below, and the base image's ELF with them.
+    #[cfg(feature = "full")]
+    fn bls12_381_g1_add(
+        &self,
+        a: revm::precompile::bls12_381::G1Point,
+        b: revm::precompile::bls12_381::G1Point,
+    ) -> Result<[u8; 96], PrecompileHalt> {
+        crate::bls12_381::g1_add(a, b)
+    }
+
+    #[cfg(feature = "full")]
+    fn bls12_381_g1_msm(
+        &self,
+        pairs: &mut dyn Iterator<Item = Result<revm::precompile::bls12_381::G1PointScalar, PrecompileHalt>>,
+    ) -> Result<[u8; 96], PrecompileHalt> {
+        crate::bls12_381::g1_msm(pairs)
+    }
+
+    #[cfg(feature = "full")]
+    fn bls12_381_g2_add(
+        &self,
+        a: revm::precompile::bls12_381::G2Point,
+        b: revm::precompile::bls12_381::G2Point,
+    ) -> Result<[u8; 192], PrecompileHalt> {
+        crate::bls12_381::g2_add(a, b)
+    }
+
+    #[cfg(feature = "full")]
+    fn bls12_381_g2_msm(
+        &self,
+        pairs: &mut dyn Iterator<Item = Result<revm::precompile::bls12_381::G2PointScalar, PrecompileHalt>>,
+    ) -> Result<[u8; 192], PrecompileHalt> {
+        crate::bls12_381::g2_msm(pairs)
+    }
+
+    #[cfg(feature = "full")]
+    fn bls12_381_pairing_check(
+        &self,
+        pairs: &[(revm::precompile::bls12_381::G1Point, revm::precompile::bls12_381::G2Point)],
+    ) -> Result<bool, PrecompileHalt> {
+        crate::bls12_381::pairing_check(pairs)
+    }
+
+    #[cfg(feature = "full")]
+    fn secp256r1_verify_signature(&self, msg: &[u8; 32], sig: &[u8; 64], pk: &[u8; 64]) -> bool {
+        crate::p256::verify(msg, sig, pk)
     }
 }

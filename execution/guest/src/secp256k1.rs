@@ -34,11 +34,15 @@ openvm_ecc_guest::sw_macros::sw_declare! {
 }
 
 /// The group order n and the field modulus p, as integers (for the x = r + n case).
-const ORDER: U256 = U256::from_be_bytes(alloy_primitives::hex!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141"));
-const FIELD: U256 = U256::from_be_bytes(alloy_primitives::hex!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F"));
+const ORDER: U256 =
+    U256::from_be_bytes(alloy_primitives::hex!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141"));
+const FIELD: U256 =
+    U256::from_be_bytes(alloy_primitives::hex!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F"));
 
-const GENERATOR_X: [u8; 32] = alloy_primitives::hex!("79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798");
-const GENERATOR_Y: [u8; 32] = alloy_primitives::hex!("483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8");
+const GENERATOR_X: [u8; 32] =
+    alloy_primitives::hex!("79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798");
+const GENERATOR_Y: [u8; 32] =
+    alloy_primitives::hex!("483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8");
 
 /// The uncompressed public key (x ‖ y, big-endian) that signed `prehash` with `sig` (r ‖ s) and
 /// recovery id `recid` (0..=3), or `None` where k256 would refuse.
@@ -75,7 +79,7 @@ pub fn recover_public_key(sig: &[u8; 64], recid: u8, prehash: &[u8; 32]) -> Opti
             Secp256k1Coord::from_be_bytes(&GENERATOR_Y)?,
         )
     };
-    let q = double_scalar_mul(&u1, &generator, &u2, &big_r);
+    let q = crate::curve::double_scalar_mul(u1.as_le_bytes(), &generator, u2.as_le_bytes(), &big_r);
     if q.is_identity() {
         return None;
     }
@@ -87,33 +91,6 @@ pub fn recover_public_key(sig: &[u8; 64], recid: u8, prehash: &[u8; 32]) -> Opti
     key[..32].copy_from_slice(&q.x().to_be_bytes());
     key[32..].copy_from_slice(&q.y().to_be_bytes());
     Some(key)
-}
-
-/// u1·G + u2·R by Shamir's trick: from the top bit down, one doubling a bit and at most one
-/// addition (of G, R or G + R, the group law handling the identity and equal points), in place.
-/// OpenVM's generic `msm` allocates its buckets and copies points at every bit: on two points it
-/// cost about 270,000 instructions a recovery, most of them memcpy and memset (measured with
-/// `--execute-only --profile`). The scalars' little-endian bytes are taken as `msm` takes them.
-fn double_scalar_mul(
-    u1: &Secp256k1Scalar,
-    g: &Secp256k1Point,
-    u2: &Secp256k1Scalar,
-    r: &Secp256k1Point,
-) -> Secp256k1Point {
-    let (a, b) = (u1.as_le_bytes(), u2.as_le_bytes());
-    let both = g.clone() + r;
-    let mut acc = <Secp256k1Point as Group>::IDENTITY;
-    for bit in (0..a.len().min(b.len()) * 8).rev() {
-        acc.double_assign();
-        let (x, y) = ((a[bit / 8] >> (bit % 8)) & 1, (b[bit / 8] >> (bit % 8)) & 1);
-        match (x, y) {
-            (1, 0) => acc += g,
-            (0, 1) => acc += r,
-            (1, 1) => acc += &both,
-            _ => {}
-        }
-    }
-    acc
 }
 
 pub fn recover_address(sig: &[u8; 64], recid: u8, prehash: &[u8; 32]) -> Option<Address> {

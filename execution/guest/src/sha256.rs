@@ -4,7 +4,8 @@
 //! big-endian u64, so that the padded message is a whole number of blocks.
 
 /// The initial hash value (FIPS 180-4, 5.3.3).
-const INITIAL: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+const INITIAL: [u32; 8] =
+    [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 /// One block into the state. The extension keeps the state as eight u32 words in the VM's
 /// (little-endian) byte order and reads the block as the message's bytes.

@@ -12,10 +12,9 @@ use proof::{Head, ProofKind};
 
 use super::{Layer, SegmentError, SegmentProofFile, SegmentTimings, SplitRun};
 use crate::{
-    image::{IMAGE_ID, VERIFYING_KEY},
     prover::{commitment_of, same_commitment, secs},
     zkvm::{self, segments::SegmentEnds},
-    ExecutionError, ExecutionProofFile, ExecutionTimings, ZKVM,
+    ExecutionError, ExecutionProofFile, ExecutionTimings,
 };
 
 /// The pieces, checked and placed: the segment pieces by index, the leaf pieces by first index.
@@ -38,8 +37,12 @@ fn place(run: &SplitRun, pieces: Vec<SegmentProofFile>, whole: bool) -> Result<P
         {
             return Err(SegmentError::OtherBlock { piece: name, found: piece.block_hash, expected: plan.block_hash });
         }
-        if piece.image_id != IMAGE_ID {
-            return Err(SegmentError::OtherImage { piece: name, found: piece.image_id, expected: IMAGE_ID.into() });
+        if piece.image_id != run.image.id() {
+            return Err(SegmentError::OtherImage {
+                piece: name,
+                found: piece.image_id,
+                expected: run.image.id().into(),
+            });
         }
         if piece.plan_digest != plan.digest {
             return Err(SegmentError::OtherPlan { piece: name, found: piece.plan_digest, expected: plan.digest });
@@ -86,9 +89,9 @@ fn place(run: &SplitRun, pieces: Vec<SegmentProofFile>, whole: bool) -> Result<P
 fn check_segments(run: &SplitRun, segments: &BTreeMap<usize, SegmentProofFile>) -> Result<(), ExecutionError> {
     let last = run.plan.count() - 1;
     let mut before: Option<(usize, SegmentEnds)> = None;
+    let vm = run.prover.loaded(run.image)?;
     for (&index, piece) in segments {
-        let ends = run
-            .prover
+        let ends = vm
             .zkvm
             .check_segment(&piece.proof)
             .map_err(|e| SegmentError::Damaged { piece: piece.name(), cause: e.to_string() })?;
@@ -103,7 +106,7 @@ fn check_segments(run: &SplitRun, segments: &BTreeMap<usize, SegmentProofFile>) 
                 return Err(SegmentError::DoesNotJoin { index, what: "memory root" }.into());
             }
         }
-        if index == 0 && ends.image_if_first != image_bytes() {
+        if index == 0 && ends.image_if_first != image_bytes(run.image.id()) {
             return Err(SegmentError::NotTheImagesStart.into());
         }
         match (index == last, ends.terminates, ends.exit_code) {
@@ -121,9 +124,9 @@ fn wrong_end(index: usize, what: &'static str) -> ExecutionError {
     SegmentError::WrongEnd { index, what }.into()
 }
 
-/// The pinned image id as bytes.
-fn image_bytes() -> [u8; 32] {
-    let hex = IMAGE_ID.trim_start_matches("0x");
+/// A pinned image id as bytes.
+fn image_bytes(id: &str) -> [u8; 32] {
+    let hex = id.trim_start_matches("0x");
     let mut out = [0u8; 32];
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
@@ -163,7 +166,7 @@ fn make_leaf(
     progress.step(Step::Leaf { index, count });
     let t = Instant::now();
     let proofs: Vec<Vec<u8>> = segments.iter().map(|s| s.proof.to_vec()).collect();
-    let proof = run.prover.zkvm.aggregate_leaf(&proofs)?;
+    let proof = run.prover.loaded(run.image)?.zkvm.aggregate_leaf(&proofs)?;
     let user_public_values = segments.last().and_then(|s| s.user_public_values.clone()).map(|b| b.to_vec());
     let (first, last) = (segments[0].first, segments[segments.len() - 1].last);
     Ok(run.piece(
@@ -198,6 +201,7 @@ pub(super) fn whole(
     check_segments(run, &placed.segments)?;
     for leaf in placed.leaves.values() {
         run.prover
+            .loaded(run.image)?
             .zkvm
             .check_leaf(&leaf.proof)
             .map_err(|e| SegmentError::Damaged { piece: leaf.name(), cause: e.to_string() })?;
@@ -218,16 +222,16 @@ pub(super) fn whole(
         in_order.push(leaf.proof.to_vec());
     }
     progress.step(Step::Aggregating { segments: run.plan.count() });
-    let proof = run.prover.zkvm.aggregate(&in_order, &user_public_values)?;
-    let public_values =
-        zkvm::verify(VERIFYING_KEY, &proof).map_err(|e| ExecutionError::NotUnderCommittedKey(e.to_string()))?;
+    let proof = run.prover.loaded(run.image)?.zkvm.aggregate(&in_order, &user_public_values)?;
+    let public_values = zkvm::verify(run.image.verifying_key(), &proof)
+        .map_err(|e| ExecutionError::NotUnderCommittedKey(e.to_string()))?;
     let commitment = commitment_of(&public_values)?;
     same_commitment(&run.native, &commitment)?;
     let (chain_id, number, hash) = run.witness;
     Ok(ExecutionProofFile {
         head: Head::new(ProofKind::Execution, chain_id, number, hash),
-        zkvm: ZKVM.into(),
-        image_id: IMAGE_ID.into(),
+        zkvm: run.image.zkvm().into(),
+        image_id: run.image.id().into(),
         public_values: Bytes::from(public_values),
         commitment,
         instructions: run.plan.instructions,

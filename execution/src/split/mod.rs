@@ -22,7 +22,7 @@ pub use plan::{SegmentPlan, SEGMENTS_PER_LEAF};
 pub use segment_file::{Layer, SegmentProofFile, SegmentTimings, SEGMENT_FORMAT, SEGMENT_VERSION};
 
 use crate::{
-    image::IMAGE_ID,
+    image::{pinned_ids, GuestImage},
     input,
     prover::{checked_input, commitment_of, same_commitment, secs},
     ExecutionError, ExecutionProver, ProverSettings,
@@ -31,7 +31,9 @@ use crate::{
 /// One block's run, ready to be proven in pieces: the zkVM with the pinned guest, the witness's
 /// checked input and the plan.
 pub struct SplitRun {
-    prover: ExecutionProver,
+    pub(crate) prover: ExecutionProver,
+    /// The image the block is proven in (the plan's).
+    pub(crate) image: GuestImage,
     input: Vec<u8>,
     native: BlockCommitment,
     witness: (u64, u64, alloy_primitives::B256),
@@ -47,25 +49,28 @@ impl SplitRun {
     /// Checks the witness natively, then takes `plan` (a stored one: checked to be this block's,
     /// this image's and whole) or makes it by metered execution with `settings`.
     pub fn new(settings: &ProverSettings, w: &WitnessFile, plan: Option<SegmentPlan>) -> Result<Self, ExecutionError> {
-        let prover = ExecutionProver::new(settings)?;
+        let prover = ExecutionProver::new(settings);
         let t = Instant::now();
-        let (input, native) = checked_input(w)?;
+        let checked = checked_input(w)?;
         let check_seconds = secs(t);
-        let input = input::encode(&input);
+        let (input, native) = (input::encode(&checked.input), checked.commitment);
         let t = Instant::now();
-        let plan = match plan {
+        let (plan, image) = match plan {
             Some(plan) => {
-                check_plan(&plan, w)?;
-                plan
+                let image = check_plan(&plan, w)?;
+                (plan, image)
             }
             None => {
-                let (public_values, segments) = prover.zkvm.plan(&prover.program, &input)?;
+                let image = prover.image_for(&checked.precompiles_called);
+                let vm = prover.loaded(image)?;
+                let (public_values, segments) = vm.zkvm.plan(&vm.program, &input)?;
                 same_commitment(&native, &commitment_of(&public_values)?)?;
-                SegmentPlan::new(w.block_hash, IMAGE_ID, settings, segments)
+                (SegmentPlan::new(w.block_hash, image.id(), settings, segments), image)
             }
         };
         Ok(Self {
             prover,
+            image,
             input,
             native,
             witness: (w.chain_id, w.block_number, w.block_hash),
@@ -83,7 +88,8 @@ impl SplitRun {
         progress.step(Step::Segment { index, count });
         let t = Instant::now();
         let last = index + 1 == count;
-        let stark = self.prover.zkvm.prove_segment(&self.prover.program, &self.input, spec, last)?;
+        let vm = self.prover.loaded(self.image)?;
+        let stark = vm.zkvm.prove_segment(&vm.program, &self.input, spec, last)?;
         let timings = SegmentTimings {
             reach_start: self.check_seconds + self.plan_seconds + stark.execute_seconds,
             prove: secs(t) - stark.execute_seconds,
@@ -128,7 +134,7 @@ impl SplitRun {
             chain_id,
             block_number,
             block_hash,
-            image_id: IMAGE_ID.into(),
+            image_id: self.image.id().into(),
             plan_digest: self.plan.digest,
             layer,
             first,
@@ -142,16 +148,18 @@ impl SplitRun {
     }
 }
 
-/// A plan given from outside (a database, a file) must be this block's and this image's, and
-/// its digest its own.
-fn check_plan(plan: &SegmentPlan, w: &WitnessFile) -> Result<(), ExecutionError> {
+/// A plan given from outside (a database, a file) must be this block's and of a pinned image, and
+/// its digest its own. Returns its image.
+fn check_plan(plan: &SegmentPlan, w: &WitnessFile) -> Result<GuestImage, ExecutionError> {
     let refused = |cause: String| SegmentError::File { file: "the plan".into(), cause };
     if plan.block_hash != w.block_hash {
         return Err(refused(format!("it is of block {}, the witness of {}", plan.block_hash, w.block_hash)).into());
     }
-    if plan.image_id != IMAGE_ID {
-        return Err(refused(format!("it is of guest image {}, not the pinned {IMAGE_ID}", plan.image_id)).into());
-    }
+    let Some(image) = GuestImage::by_id(&plan.image_id) else {
+        return Err(
+            refused(format!("it is of guest image {}, not a pinned one ({})", plan.image_id, pinned_ids())).into()
+        );
+    };
     if plan.digest != plan.digest_of() || plan.segments.is_empty() {
         return Err(refused("its digest is not its own (it was changed)".into()).into());
     }
@@ -162,5 +170,5 @@ fn check_plan(plan: &SegmentPlan, w: &WitnessFile) -> Result<(), ExecutionError>
         }
         next += segment.num_insns;
     }
-    Ok(())
+    Ok(image)
 }

@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
-use execution_verify::stark::digest_bytes;
+use execution_verify::{image::GuestImage, stark::digest_bytes};
 use openvm_algebra_circuit::{Fp2Extension, ModularExtension};
-use openvm_ecc_circuit::{WeierstrassExtension, SECP256K1_CONFIG};
-use openvm_pairing_circuit::{PairingCurve, PairingExtension, BN254_COMPLEX_STRUCT_NAME};
+use openvm_ecc_circuit::{WeierstrassExtension, P256_CONFIG, SECP256K1_CONFIG};
+use openvm_pairing_circuit::{
+    PairingCurve, PairingExtension, BLS12_381_COMPLEX_STRUCT_NAME, BN254_COMPLEX_STRUCT_NAME,
+};
 use openvm_sdk::{
     config::{AggregationSystemParams, AppConfig},
     openvm_circuit::arch::{instructions::exe::VmExe, SystemConfig},
@@ -29,21 +31,35 @@ pub mod segments;
 /// which OpenVM requires.
 pub use execution_verify::stark::PUBLIC_VALUES;
 
-/// The VM the guest runs in: RV32IM and I/O; the keccak-f extension (every trie node, block and
-/// code hash goes through it: about 290 instructions a hash instead of tens of thousands); the
-/// modular-arithmetic extension for secp256k1's two fields and the short Weierstrass extension for
-/// its curve (signature recovery of every sender and the ecrecover precompile: about 11M
-/// instructions each in software); the SHA-2 extension (the sha256 precompile: one instruction a
-/// 64-byte block); bn254's two fields, its quadratic extension, its G1 curve and its pairing (the
-/// ecAdd, ecMul and ecPairing precompiles: a pairing in software is tens of millions of
-/// instructions). The guest declares the same moduli, field extension and curves in the same
-/// order (execution/guest/openvm_init.rs, which `init_file` writes). The VM configuration is part of
-/// the verifying key, so changing it changes what verifies.
-pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
+/// The VM the guest runs in. The base image's: RV32IM and I/O; the keccak-f extension (every trie
+/// node, block and code hash goes through it: about 290 instructions a hash instead of tens of
+/// thousands); the modular-arithmetic extension for secp256k1's two fields and the short
+/// Weierstrass extension for its curve (signature recovery of every sender and the ecrecover
+/// precompile: about 11M instructions each in software); the SHA-2 extension (the sha256
+/// precompile: one instruction a 64-byte block); bn254's two fields, its quadratic extension, its
+/// G1 curve and its pairing (the ecAdd, ecMul and ecPairing precompiles: a pairing in software is
+/// tens of millions of instructions). The full image's adds, after those, BLS12-381's the same way
+/// (the KZG point evaluation, EIP-2537) and P-256's fields and curve (EIP-7951). The guest declares
+/// the same moduli, field extensions and curves in the same order (execution/guest/openvm_init*.rs,
+/// which `init_file` writes). The VM configuration is part of the verifying key, so changing it
+/// changes what verifies.
+pub(crate) fn vm_config(settings: &ProverSettings, image: GuestImage) -> SdkVmConfig {
     let mut system = SystemConfig::default().with_public_values(PUBLIC_VALUES);
     system.set_segmentation_max_memory(settings.segment_max_memory);
     let secp256k1 = SECP256K1_CONFIG.clone();
     let bn254 = PairingCurve::Bn254.curve_config();
+    let mut moduli =
+        vec![secp256k1.modulus.clone(), secp256k1.scalar.clone(), bn254.modulus.clone(), bn254.scalar.clone()];
+    let mut fp2 = vec![(BN254_COMPLEX_STRUCT_NAME.to_string(), bn254.modulus.clone())];
+    let mut curves = vec![secp256k1, bn254];
+    let mut pairings = vec![PairingCurve::Bn254];
+    if image == GuestImage::Full {
+        let (bls12_381, p256) = (PairingCurve::Bls12_381.curve_config(), P256_CONFIG.clone());
+        moduli.extend([bls12_381.modulus.clone(), bls12_381.scalar.clone(), p256.modulus.clone(), p256.scalar.clone()]);
+        fp2.push((BLS12_381_COMPLEX_STRUCT_NAME.to_string(), bls12_381.modulus.clone()));
+        curves.extend([bls12_381, p256]);
+        pairings.push(PairingCurve::Bls12_381);
+    }
     SdkVmConfig::builder()
         .system(system.into())
         .rv32i(Default::default())
@@ -51,24 +67,20 @@ pub(crate) fn vm_config(settings: &ProverSettings) -> SdkVmConfig {
         .io(Default::default())
         .keccak(Default::default())
         .sha2(Default::default())
-        .modular(ModularExtension::new(vec![
-            secp256k1.modulus.clone(),
-            secp256k1.scalar.clone(),
-            bn254.modulus.clone(),
-            bn254.scalar.clone(),
-        ]))
-        .fp2(Fp2Extension::new(vec![(BN254_COMPLEX_STRUCT_NAME.to_string(), bn254.modulus.clone())]))
-        .ecc(WeierstrassExtension::new(vec![secp256k1, bn254]))
-        .pairing(PairingExtension::new(vec![PairingCurve::Bn254]))
+        .modular(ModularExtension::new(moduli))
+        .fp2(Fp2Extension::new(fp2))
+        .ecc(WeierstrassExtension::new(curves))
+        .pairing(PairingExtension::new(pairings))
         .build()
         .optimize()
 }
 
-/// The guest's `openvm_init.rs`: the code that registers the moduli and curve above with the VM
-/// (OpenVM generates it from the configuration; the guest includes it with `openvm::init!()`).
-pub fn init_file() -> String {
+/// The guest's `openvm_init.rs` for `image`: the code that registers the moduli and curves above
+/// with the VM (OpenVM generates it from the configuration; the guest includes it with
+/// `openvm::init!`).
+pub fn init_file(image: GuestImage) -> String {
     use openvm_sdk::openvm_circuit::arch::InitFileGenerator;
-    vm_config(&ProverSettings::default()).generate_init_file_contents().unwrap_or_default()
+    vm_config(&ProverSettings::default(), image).generate_init_file_contents().unwrap_or_default()
 }
 
 /// OpenVM's SDK with this project's VM configuration.
@@ -96,10 +108,11 @@ pub struct Run {
 }
 
 impl Zkvm {
-    /// The SDK for `settings` (the app parameters; keys are made when first needed).
-    pub fn new(settings: &ProverSettings) -> Result<Self, ExecutionError> {
+    /// The SDK for `settings` and the VM configuration of `image` (the app parameters; keys are
+    /// made when first needed).
+    pub fn new(settings: &ProverSettings, image: GuestImage) -> Result<Self, ExecutionError> {
         let app_params = app_params_with_100_bits_security(settings.log_stacked_height);
-        let config = vm_config(settings);
+        let config = vm_config(settings, image);
         let app_config = AppConfig::new(config.clone(), app_params);
         let sdk = Sdk::new(app_config, AggregationSystemParams::default()).map_err(zkvm_error("setting up"))?;
         use_threads(settings.threads)?;

@@ -35,7 +35,7 @@ fn check_fixture_is_current() -> Value {
     let proof = read(&proof());
     assert_eq!(
         proof["image_id"].as_str(),
-        Some(execution::image::IMAGE_ID),
+        Some(execution::image::GuestImage::Base.id()),
         "tests/fixtures/execution/proof.json is of another guest image: run scripts/make-execution-fixture.sh"
     );
     proof
@@ -48,7 +48,7 @@ pub(crate) fn check_report(data: &Value, proof: &Value) {
     assert_eq!(report["kind"], "execution", "{data}");
     assert_eq!(report["block_number"], proof["block_number"]);
     assert_eq!(report["witness_matched"], true, "{data}");
-    assert_eq!(report["execution"]["image_id"], execution::image::IMAGE_ID);
+    assert_eq!(report["execution"]["image_id"], execution::image::GuestImage::Base.id());
     assert_eq!(report["execution"]["state_root"], proof["commitment"]["state_root"]);
 }
 

@@ -1,9 +1,11 @@
 //! Makes test blocks on a running anvil and prints the number of the block made.
 //!
-//!     make_blocks --rpc http://127.0.0.1:8545 [--kind mixed|small]
+//!     make_blocks --rpc http://127.0.0.1:8545 [--kind mixed|small|point-evaluation]
 //!
 //! mixed: a transfer, a contract creation, two storage writes and a slot clear in one block.
 //! small: one storage clear sent by the fee recipient (two accounts and one slot touched).
+//! point-evaluation: one call of the KZG point evaluation with a proof that holds (Cancun or
+//! later): a block the execution prover proves in the full guest image.
 
 use clap::{Parser, ValueEnum};
 use testkit::{anvil::Anvil, blocks};
@@ -12,6 +14,7 @@ use testkit::{anvil::Anvil, blocks};
 enum Kind {
     Mixed,
     Small,
+    PointEvaluation,
 }
 
 #[derive(Parser)]
@@ -31,6 +34,7 @@ fn main() -> anyhow::Result<()> {
     let number = match args.kind {
         Kind::Mixed => blocks::mixed_block(&chain)?.number,
         Kind::Small => blocks::small_block(&chain)?.number,
+        Kind::PointEvaluation => blocks::point_evaluation_block(&chain)?,
     };
     println!("{number}");
     Ok(())

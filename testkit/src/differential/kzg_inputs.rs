@@ -74,6 +74,16 @@ pub(super) fn point_evaluation(rng: &mut Rng) -> Vec<u8> {
     bytes
 }
 
+/// A point evaluation that holds: a random blob's proof at a random z (a block that calls the
+/// precompile for real, testkit's `point_evaluation_block`).
+pub fn holding(rng: &mut Rng) -> Vec<u8> {
+    let mut z = [0u8; 32];
+    z[1..].copy_from_slice(&rng.bytes(31));
+    let (commitment, y, proof) = proven(rng, z);
+    let hash = alloy_eips::eip4844::kzg_to_versioned_hash(&commitment);
+    input(hash.as_slice(), &z, &y, &commitment, &proof)
+}
+
 /// A constant polynomial's evaluation: its commitment is c·G1 and its proof the point at
 /// infinity, at any z (a pairing with the identity on both sides).
 pub(super) fn constant(rng: &mut Rng) -> Vec<u8> {

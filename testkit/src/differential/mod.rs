@@ -7,10 +7,12 @@
 //! transaction t8n rejected is put back into the block as a second case, which the runner must
 //! refuse. A disagreement is written as that consensus-test case, ready to become a fixture.
 
+mod bls_inputs;
 mod bn254_inputs;
 mod generate;
 pub mod geth_t8n;
-mod kzg_inputs;
+pub mod kzg_inputs;
+mod p256_inputs;
 mod precompile_case;
 pub mod program;
 pub mod rng;

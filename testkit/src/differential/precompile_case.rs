@@ -1,5 +1,5 @@
 //! A case of precompile calls: one contract that STATICCALLs a family of precompiles with inputs
-//! that reach past their first checks (bn254_inputs.rs, kzg_inputs.rs), and a few transactions
+//! that reach past their first checks (bn254_inputs.rs, kzg_inputs.rs, p256_inputs.rs, bls_inputs.rs), and a few transactions
 //! that run it. Both executors and the specification must agree on every call's outcome; a zkVM
 //! guest with its own precompiles (OpenVM's extensions) is held to revm's on them, and they are
 //! the blocks the guest's instruction counts for those precompiles are measured on.
@@ -11,9 +11,9 @@ use alloy_primitives::{Address, B256, U256};
 use stateless::Fork;
 
 use super::{
-    bn254_inputs,
+    bls_inputs, bn254_inputs,
     generate::{address_of, contract, key, sign, system_contracts, Account, BlockEnv, Case, CHAIN_ID},
-    kzg_inputs, program,
+    kzg_inputs, p256_inputs, program,
     rng::Rng,
 };
 
@@ -24,13 +24,30 @@ pub enum Precompiles {
     Bn254,
     /// The KZG point evaluation (EIP-4844, from Cancun).
     PointEvaluation,
+    /// The P-256 signature check (EIP-7951, from Osaka).
+    P256,
+    /// EIP-2537's BLS12-381 additions, multi-scalar multiplications and pairing (from Prague).
+    Bls12_381,
 }
 
 impl Precompiles {
+    /// The address of the first precompile the family calls.
+    pub fn address(self) -> Address {
+        let low: u16 = match self {
+            Precompiles::Bn254 => 0x06,
+            Precompiles::PointEvaluation => 0x0a,
+            Precompiles::P256 => 0x100,
+            Precompiles::Bls12_381 => 0x0b,
+        };
+        Address::left_padding_from(&low.to_be_bytes())
+    }
+
     fn next_call(self) -> fn(&mut Rng) -> (u16, Vec<u8>) {
         match self {
             Precompiles::Bn254 => bn254_inputs::any,
             Precompiles::PointEvaluation => kzg_inputs::any,
+            Precompiles::P256 => p256_inputs::any,
+            Precompiles::Bls12_381 => bls_inputs::any,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! SELFDESTRUCT and precompile calls, all in one block, on Shanghai, Cancun and Prague. The CLI
 //! captures each (asking for the accounts geth's prestate trace leaves out) and the block
 //! re-executes to its stateRoot, natively and in the zkVM executor (the execution proof's guest).
+//! A Prague block of BLS12-381 calls made on geth runs in the full guest image.
 //! Each block is captured a second time from geth's `debug_executionWitness` (one call for the
 //! state): the same accounts and slots, with the same values, in a file that checks the same way.
 
@@ -202,4 +203,47 @@ fn a_node_without_debug_execution_witness_is_named() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("does not serve debug_executionWitness"), "{stderr}");
     assert!(!path.exists(), "nothing written");
+}
+
+/// A block of precompile calls made by geth (Prague), each transaction a call of the precompile
+/// itself: KZG point evaluations that hold, and EIP-2537's additions, multi-scalar multiplications
+/// and pairings (testkit's precompile cases: points off the curves and outside the subgroups
+/// among them, which fail their transaction). The capture's native run notes the calls, the
+/// executor runs the block in the full guest image (BLS12-381 on OpenVM's extensions), and the
+/// guest commits what the native run commits.
+#[test]
+fn a_geth_block_of_bls12_381_calls_runs_in_the_full_image() {
+    use testkit::differential::{kzg_inputs, precompile_call, rng::Rng, Precompiles};
+    let geth = Geth::start("prague", Some(3)).unwrap();
+    let mut rng = Rng::new(11);
+    let tx = |to: alloy_primitives::Address, data: &[u8]| json!({"to": to.to_string(), "data": format!("0x{}", alloy_primitives::hex::encode(data)), "gas": "0x100000"});
+    let mut txs: Vec<_> =
+        (0..2).map(|_| tx(alloy_primitives::Address::with_last_byte(0x0a), &kzg_inputs::holding(&mut rng))).collect();
+    txs.extend((0..10).map(|_| {
+        let (to, data) = precompile_call(Precompiles::Bls12_381, &mut rng);
+        tx(to, &data)
+    }));
+    geth.wait_for_new_block().unwrap();
+    let receipts = geth.send_batch(&txs).unwrap();
+    let block = quantity(&receipts[0]["blockNumber"]).unwrap();
+    assert!(receipts.iter().all(|r| quantity(&r["blockNumber"]).ok() == Some(block)), "geth split the batch");
+    assert!(receipts.iter().any(|r| quantity(&r["status"]).ok() == Some(1)), "some calls succeed");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.bin");
+    common::ok(common::prover_cmd(&[
+        "witness_capture",
+        "-b",
+        &block.to_string(),
+        "-r",
+        &geth.url,
+        "-w",
+        common::s(&path),
+    ]));
+    let run = common::execute_only(&path);
+    assert_eq!(run["image"], "full", "{run:#}");
+    let called = run["precompiles_called"].as_array().unwrap();
+    assert!(called.iter().any(|a| a == "0x000000000000000000000000000000000000000a"), "{run:#}");
+    let native = witness::check_witness(&file::read(&path).unwrap()).unwrap().commitment;
+    assert_eq!(run["commitment"], serde_json::to_value(native).unwrap());
 }

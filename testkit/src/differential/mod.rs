@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 use stateless::Fork;
 
 pub use generate::{case, feature_names, Account, BlockEnv, Case, CHAIN_ID};
-pub use precompile_case::{precompile_case, precompile_contract, Precompiles};
+pub use precompile_case::{precompile_call, precompile_case, precompile_contract, Precompiles};
 pub use t8n::{T8n, VERSION};
 
 use crate::consensus::{run_case_also, SecondRun};

@@ -52,6 +52,13 @@ impl Precompiles {
     }
 }
 
+/// One call of `precompiles` as the cases make them (edge cases included): its target and input.
+/// For blocks made on a node (testkit's geth tests) rather than through t8n.
+pub fn precompile_call(precompiles: Precompiles, rng: &mut Rng) -> (Address, Vec<u8>) {
+    let (target, input) = precompiles.next_call()(rng);
+    (Address::left_padding_from(&target.to_be_bytes()), input)
+}
+
 /// The contract the case's transactions call.
 pub fn precompile_contract() -> Address {
     contract(0)

@@ -48,10 +48,15 @@ fn prove_and_verify_the_execution_of_a_real_block_then_refuse_every_tampering() 
     let cut = common::execute_only_with(&witness, &["--segment-memory", SMALL_SEGMENT_GIB]);
     assert_eq!((&cut["commitment"], &cut["instructions"]), (&run["commitment"], &run["instructions"]));
     assert!(cut["segments"].as_u64().unwrap() > 1, "{cut}");
+    // Both pinned images, each with its committed key; the block calls no precompile, so the base.
     let pinned: Value = serde_json::from_slice(&ok(prover_cmd(&["execution_image"])).stdout).unwrap();
-    let image_id = pinned["pinned_image_id"].as_str().unwrap().to_string();
-    assert_eq!(pinned["verifying_key_image_id"], image_id.as_str(), "the committed key is for the pinned image");
-    assert_eq!(run["image_id"], image_id.as_str());
+    let images = pinned.as_array().unwrap();
+    assert_eq!(images.iter().map(|i| i["image"].clone()).collect::<Vec<_>>(), ["base", "full"]);
+    for image in images {
+        assert_eq!(image["verifying_key_image_id"], image["pinned_image_id"], "the committed key is for its image");
+    }
+    let image_id = images[0]["pinned_image_id"].as_str().unwrap().to_string();
+    assert_eq!((run["image_id"].as_str(), run["image"].as_str()), (Some(image_id.as_str()), Some("base")));
 
     // The proof, on an explicit number of threads (the setting's own pool); its phases are logged,
     // each segment's proof among them.

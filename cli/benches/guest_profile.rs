@@ -129,13 +129,12 @@ fn precompile_block(
     let counts = std::cell::RefCell::new(Vec::new());
     let largest = std::cell::RefCell::new(Vec::new());
     let second = |input: &stateless::StatelessInput| -> anyhow::Result<stateless::BlockCommitment> {
-        let called = stateless::execute_block_noting_precompiles(input)?.precompiles_called;
-        let image = pinned.image_for(&called);
+        let image = pinned.image_for_input(input);
         let (commitment, run) = pinned.execute(image, input, true)?;
         let profile = pinned.profile(image, input, run.instructions, 1_000)?;
         *largest.borrow_mut() = profile.functions.into_iter().take(4).collect();
         let earlier = match before {
-            Some(prover) => Some(prover.execute(prover.image_for(&called), input, true)?.1.instructions),
+            Some(prover) => Some(prover.execute(prover.image_for_input(input), input, true)?.1.instructions),
             None => None,
         };
         counts.borrow_mut().push((commitment.gas_used, image, run.instructions, earlier));

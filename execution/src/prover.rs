@@ -87,6 +87,14 @@ impl ExecutionProver {
         self.image.unwrap_or_else(|| GuestImage::for_block(precompiles))
     }
 
+    /// `image_for` of the precompiles a native run of `input` notes, for callers that hold a
+    /// block's input rather than its witness (the consensus runner). A block that does not
+    /// re-execute natively is given the base image, whose guest refuses it as well.
+    pub fn image_for_input(&self, input: &StatelessInput) -> GuestImage {
+        let called = stateless::execute_block_noting_precompiles(input).map(|e| e.precompiles_called);
+        self.image_for(&called.unwrap_or_default())
+    }
+
     /// `image`'s VM and guest, loaded on first use.
     pub(crate) fn loaded(&self, image: GuestImage) -> Result<&Loaded, ExecutionError> {
         let cell = &self.loaded[image as usize];

@@ -23,11 +23,7 @@ const PRECOMPILE_CASES: &[&str] = &["ecrecover", "sha256", "ripemd", "modexp", "
 fn in_the_zkvm(
     prover: &ExecutionProver,
 ) -> impl Fn(&stateless::StatelessInput) -> anyhow::Result<stateless::BlockCommitment> + '_ {
-    move |input| {
-        let called =
-            stateless::execute_block_noting_precompiles(input).map(|e| e.precompiles_called).unwrap_or_default();
-        Ok(prover.execute(prover.image_for(&called), input, false)?.0)
-    }
+    move |input| Ok(prover.execute(prover.image_for_input(input), input, false)?.0)
 }
 
 #[test]

@@ -205,24 +205,27 @@ fn a_node_without_debug_execution_witness_is_named() {
     assert!(!path.exists(), "nothing written");
 }
 
-/// A block of precompile calls made by geth (Prague), each transaction a call of the precompile
-/// itself: KZG point evaluations that hold, and EIP-2537's additions, multi-scalar multiplications
-/// and pairings (testkit's precompile cases: points off the curves and outside the subgroups
-/// among them, which fail their transaction). The capture's native run notes the calls, the
-/// executor runs the block in the full guest image (BLS12-381 on OpenVM's extensions), and the
-/// guest commits what the native run commits.
+/// A block of precompile calls made by geth on Osaka, each transaction a call of the precompile
+/// itself: KZG point evaluations that hold, EIP-2537's additions, multi-scalar multiplications and
+/// pairings, and P-256 checks (testkit's precompile cases: points off the curves and outside the
+/// subgroups among them, which fail their transaction). An Osaka header has no field Prague's
+/// lacks, so the capture reads the fork from the node (`eth_config`) and the witness names it. The
+/// capture's native run notes the calls, the executor runs the block in the full guest image
+/// (BLS12-381 and P-256 on OpenVM's extensions), and the guest commits what the native run commits.
 #[test]
-fn a_geth_block_of_bls12_381_calls_runs_in_the_full_image() {
+fn a_geth_osaka_block_of_bls12_381_and_p256_calls_runs_in_the_full_image() {
     use testkit::differential::{kzg_inputs, precompile_call, rng::Rng, Precompiles};
-    let geth = Geth::start("prague", Some(3)).unwrap();
+    let geth = Geth::start("osaka", Some(3)).unwrap();
     let mut rng = Rng::new(11);
     let tx = |to: alloy_primitives::Address, data: &[u8]| json!({"to": to.to_string(), "data": format!("0x{}", alloy_primitives::hex::encode(data)), "gas": "0x100000"});
     let mut txs: Vec<_> =
         (0..2).map(|_| tx(alloy_primitives::Address::with_last_byte(0x0a), &kzg_inputs::holding(&mut rng))).collect();
-    txs.extend((0..10).map(|_| {
-        let (to, data) = precompile_call(Precompiles::Bls12_381, &mut rng);
-        tx(to, &data)
-    }));
+    for family in [Precompiles::Bls12_381, Precompiles::P256] {
+        txs.extend((0..8).map(|_| {
+            let (to, data) = precompile_call(family, &mut rng);
+            tx(to, &data)
+        }));
+    }
     geth.wait_for_new_block().unwrap();
     let receipts = geth.send_batch(&txs).unwrap();
     let block = quantity(&receipts[0]["blockNumber"]).unwrap();
@@ -240,10 +243,19 @@ fn a_geth_block_of_bls12_381_calls_runs_in_the_full_image() {
         "-w",
         common::s(&path),
     ]));
+    let witness = file::read(&path).unwrap();
+    assert_eq!(witness.fork, Some(stateless::Fork::Osaka), "named from eth_config");
     let run = common::execute_only(&path);
     assert_eq!(run["image"], "full", "{run:#}");
+    assert_eq!(run["commitment"]["fork"], "Osaka", "{run:#}");
     let called = run["precompiles_called"].as_array().unwrap();
-    assert!(called.iter().any(|a| a == "0x000000000000000000000000000000000000000a"), "{run:#}");
-    let native = witness::check_witness(&file::read(&path).unwrap()).unwrap().commitment;
+    for address in ["0x000000000000000000000000000000000000000a", "0x0000000000000000000000000000000000000100"] {
+        assert!(called.iter().any(|a| a == address), "{address}: {run:#}");
+    }
+    let native = witness::check_witness(&witness).unwrap().commitment;
     assert_eq!(run["commitment"], serde_json::to_value(native).unwrap());
+    // Read from the header alone, the block would run under Prague, where 0x100 is no precompile.
+    let unnamed = witness::WitnessFile { fork: None, ..witness };
+    let err = witness::check_witness(&unnamed).unwrap_err().to_string();
+    assert!(err.contains("does not re-execute"), "{err}");
 }

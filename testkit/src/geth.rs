@@ -19,7 +19,8 @@ use crate::{
 pub const GETH_VERSION: &str = "v1.17.10";
 
 /// The forks a test chain can run, oldest first, with the genesis keys that switch them on.
-const FORKS: &[(&str, &str)] = &[("shanghai", "shanghaiTime"), ("cancun", "cancunTime"), ("prague", "pragueTime")];
+const FORKS: &[(&str, &str)] =
+    &[("shanghai", "shanghaiTime"), ("cancun", "cancunTime"), ("prague", "pragueTime"), ("osaka", "osakaTime")];
 
 /// `$GETH_BIN`, else the copy scripts/install-test-deps.sh builds into .tools/, else `geth`.
 pub fn geth_binary() -> PathBuf {
@@ -45,7 +46,7 @@ pub struct Geth {
 }
 
 impl Geth {
-    /// Starts `geth --dev` on `fork` (shanghai, cancun or prague): one process, blocks sealed as
+    /// Starts `geth --dev` on `fork` (shanghai, cancun, prague or osaka): one process, blocks sealed as
     /// transactions arrive (or every `period` seconds when given), the eth and debug namespaces on
     /// HTTP. geth's own dev genesis turns on every fork it knows (Amsterdam included); here the
     /// chain is initialised from that genesis with the later forks taken out and a keystore

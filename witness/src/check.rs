@@ -40,6 +40,13 @@ pub fn check_witness(w: &WitnessFile) -> Result<CheckedWitness, WitnessError> {
             WitnessFile::VERSION
         )));
     }
+    if let Some(fork) = w.fork.filter(|_| stateless::ChainSpec::is_known_chain(w.chain_id)) {
+        return Err(WitnessError::Envelope(format!(
+            "the witness names fork {} for chain {}, whose schedule is built in",
+            fork.name(),
+            w.chain_id
+        )));
+    }
     let b = &w.block;
     for raw in std::iter::once(&b.header).chain(&b.ancestors) {
         check_no_metadata(raw)?;

@@ -21,7 +21,7 @@ pub fn stateless_input(w: &WitnessFile) -> Result<StatelessInput, WitnessError> 
     nodes.dedup();
     Ok(StatelessInput {
         chain_id: w.chain_id,
-        dev_fork: None,
+        dev_fork: w.fork,
         zero_slot_leaves: keeps_zero_slot_leaves(w),
         withdrawals: header.withdrawals_root.map(|_| b.withdrawals.clone()),
         header,

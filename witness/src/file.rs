@@ -57,13 +57,13 @@ pub enum FileError {
         reason: String,
     },
     /// A version this build does not read.
-    #[error("{path}: witness format version {found}, this build reads version {supported}")]
+    #[error("{path}: witness format version {found}, this build reads versions 1 to {supported}")]
     Version {
         /// The file.
         path: String,
         /// Its version.
         found: u64,
-        /// The version this build reads.
+        /// The newest version this build reads.
         supported: u32,
     },
     /// The head is right, the body does not decode.
@@ -106,18 +106,22 @@ pub fn encode(witness: &WitnessFile, format: Format) -> Vec<u8> {
     }
 }
 
-/// Decodes either format (told apart by content, not by name).
+/// Decodes either format (told apart by content, not by name). A file of an older version this
+/// build reads comes back as the current version, so that writing it again writes that version.
 pub fn decode(bytes: &[u8], path: &str) -> Result<WitnessFile, FileError> {
     let corrupt = |format, reason: String| FileError::Corrupt { path: path.into(), format, reason };
     if let Some(rest) = bytes.strip_prefix(BINCODE_MAGIC.as_slice()) {
         let (version, body) = rest.split_at_checked(4).ok_or_else(|| corrupt(Format::Bincode, "no version".into()))?;
         let version = u32::from_le_bytes(version.try_into().expect("4 bytes"));
         check_version(path, version as u64)?;
-        let (witness, used): (WitnessFile, usize) = bincode::serde::decode_from_slice(body, bincode_config())
+        // Version 1 ends where version 2's `fork` begins; bincode writes an absent fork as one 0.
+        let body = if version == 1 { std::borrow::Cow::Owned([body, &[0]].concat()) } else { body.into() };
+        let (mut witness, used): (WitnessFile, usize) = bincode::serde::decode_from_slice(&body, bincode_config())
             .map_err(|e| corrupt(Format::Bincode, e.to_string()))?;
         if used != body.len() {
             return Err(corrupt(Format::Bincode, format!("{} trailing bytes", body.len() - used)));
         }
+        witness.version = WitnessFile::VERSION;
         return Ok(witness);
     }
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -133,11 +137,13 @@ pub fn decode(bytes: &[u8], path: &str) -> Result<WitnessFile, FileError> {
     let version =
         value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt(Format::Json, "no version".into()))?;
     check_version(path, version)?;
-    serde_json::from_value(value).map_err(|e| corrupt(Format::Json, e.to_string()))
+    let mut witness: WitnessFile = serde_json::from_value(value).map_err(|e| corrupt(Format::Json, e.to_string()))?;
+    witness.version = WitnessFile::VERSION;
+    Ok(witness)
 }
 
 fn check_version(path: &str, found: u64) -> Result<(), FileError> {
-    if found != WitnessFile::VERSION as u64 {
+    if !WitnessFile::READS.contains(&u32::try_from(found).unwrap_or(u32::MAX)) {
         return Err(FileError::Version { path: path.into(), found, supported: WitnessFile::VERSION });
     }
     Ok(())

@@ -14,8 +14,11 @@ pub struct Summary {
     pub block_number: u64,
     /// The block hash.
     pub block_hash: B256,
-    /// The file's format version.
+    /// The file's format version (an older file reads as the current one).
     pub format_version: u32,
+    /// The fork the witness names (a chain whose schedule is not built in; see
+    /// [`WitnessFile::fork`]), else `None`.
+    pub named_fork: Option<&'static str>,
     /// Transactions in the block.
     pub transactions: usize,
     /// Withdrawals in the block.
@@ -49,6 +52,7 @@ impl Summary {
             block_number: w.block_number,
             block_hash: w.block_hash,
             format_version: w.version,
+            named_fork: w.fork.map(|f| f.name()),
             transactions: b.transactions.len(),
             withdrawals: b.withdrawals.len(),
             ancestor_headers: b.ancestors.len(),
@@ -67,6 +71,9 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "block      {} {} (chain {})", self.block_number, self.block_hash, self.chain_id)?;
         writeln!(f, "format     v{}", self.format_version)?;
+        if let Some(fork) = self.named_fork {
+            writeln!(f, "fork       {fork} (named by the node)")?;
+        }
         writeln!(f, "txs        {}  withdrawals {}", self.transactions, self.withdrawals)?;
         writeln!(f, "headers    1 + {} ancestors", self.ancestor_headers)?;
         writeln!(f, "accounts   {}  slots {}", self.accounts, self.slots)?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use alloy_eips::eip4895::Withdrawal;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
+use stateless::Fork;
 
 /// A block header exactly as the node sent it: every scalar field of the block object, name and
 /// text verbatim. Keeping the text (rather than a typed header of one fork) is what lets a header
@@ -82,17 +83,26 @@ pub struct WitnessFile {
     pub block_hash: B256,
     /// What was captured.
     pub block: BlockWitness,
+    /// The fork the block runs under, as the chain's node named it (EIP-7910's `eth_config`), for
+    /// a chain whose schedule is not built in. `None`: the built-in schedule of mainnet or Sepolia,
+    /// else the newest fork whose fields the header has. It reaches the proof as the committed
+    /// fork, so a verifier sees the rules applied. Version 2 onwards.
+    #[serde(default)]
+    pub fork: Option<Fork>,
 }
 
 impl WitnessFile {
     /// The `format` of every witness file.
     pub const FORMAT: &'static str = "eth-block-witness";
-    /// The version this build writes and reads.
-    pub const VERSION: u32 = 1;
+    /// The version this build writes.
+    pub const VERSION: u32 = 2;
+    /// The versions this build reads: version 1 is version 2 without `fork`.
+    pub const READS: std::ops::RangeInclusive<u32> = 1..=Self::VERSION;
 
-    /// A witness file of this version.
+    /// A witness file of this version, its fork not named.
     pub fn new(chain_id: u64, block_number: u64, block_hash: B256, block: BlockWitness) -> Self {
-        Self { format: Self::FORMAT.to_string(), version: Self::VERSION, chain_id, block_number, block_hash, block }
+        let format = Self::FORMAT.to_string();
+        Self { format, version: Self::VERSION, chain_id, block_number, block_hash, block, fork: None }
     }
 }
 

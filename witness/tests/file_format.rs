@@ -62,10 +62,36 @@ fn another_version_is_named() {
     let w = WitnessFile { version: 99, ..sample() };
     for format in [Format::Json, Format::Bincode] {
         match file::decode(&file::encode(&w, format), "w") {
-            Err(FileError::Version { found: 99, supported: 1, .. }) => {}
+            Err(FileError::Version { found: 99, supported: 2, .. }) => {}
             other => panic!("{format:?}: {:?}", other.map(|_| ())),
         }
     }
+}
+
+/// Version 1 (before a witness could name its fork) is still read, in both formats, as a witness
+/// whose fork is not named; writing it again writes the current version.
+#[test]
+fn version_one_files_are_read_with_no_fork_named() {
+    let w = sample();
+    let mut bincode = file::encode(&w, Format::Bincode);
+    assert_eq!(bincode.pop(), Some(0), "an absent fork is the last byte");
+    bincode[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let mut json: serde_json::Value = serde_json::from_slice(&file::encode(&w, Format::Json)).unwrap();
+    json.as_object_mut().unwrap().remove("fork");
+    json["version"] = 1.into();
+    for (format, bytes) in [(Format::Bincode, bincode), (Format::Json, serde_json::to_vec(&json).unwrap())] {
+        let read = file::decode(&bytes, "v1").unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        assert_eq!(read, w, "{format:?}");
+        assert_eq!(&file::encode(&read, format)[..], &file::encode(&w, format)[..], "{format:?}");
+    }
+}
+
+/// A known chain's forks come from its built-in schedule: a witness that names one is refused.
+#[test]
+fn a_fork_named_for_mainnet_is_refused() {
+    let w = WitnessFile { fork: Some(stateless::Fork::Osaka), ..sample() };
+    let err = witness::check_witness(&w).unwrap_err().to_string();
+    assert!(err.contains("names fork Osaka for chain 1, whose schedule is built in"), "{err}");
 }
 
 #[test]

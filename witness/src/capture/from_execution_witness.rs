@@ -51,17 +51,21 @@ pub(super) fn capture(
         Call::new("eth_getBlockByNumber", json!([quantity(n), true])),
         Call::new("debug_traceBlockByNumber", json!([quantity(n), {"tracer": "prestateTracer"}])),
         Call::new("debug_executionWitness", json!([quantity(n)])),
+        super::fork::config_call(),
     ];
-    let answers = progress.round("block, trace, execution witness", calls.len(), |p| client.round_each(&calls, p))?;
+    let mut answers =
+        progress.round("block, trace, execution witness", calls.len(), |p| client.round_each(&calls, p))?;
     if matches!(&answers[1], Ok(Value::Null)) {
         return Err(CaptureError::Request(format!("the node does not know block {n}")));
     }
+    let config = answers.pop().expect("one answer per call");
     let mut answers = answers.into_iter().map(|a| a.map_err(not_served)).collect::<Result<Vec<_>, _>>()?.into_iter();
     let mut next = || answers.next().expect("one answer per call");
     let chain_id = parse_quantity(&next(), "eth_chainId")?;
     let block = from_rpc::block_parts(&next())?;
     let header = block.header.check()?;
     let trace = next();
+    let fork = super::fork::named_fork(config, chain_id, &header.header)?;
     let mut touched = touched::from_prestate_trace(&trace, block.transactions.len())?;
     touched::add_block_level(&mut touched, &header.header, &block.withdrawals);
     let mut answer: ExecutionWitness = serde_json::from_value(next()).map_err(|e| {
@@ -84,7 +88,7 @@ pub(super) fn capture(
     let mut bag = NodeBag::new(answer.state);
     let mut input = StatelessInput {
         chain_id,
-        dev_fork: None,
+        dev_fork: fork,
         zero_slot_leaves: false,
         header: header.header.clone(),
         ancestors: ancestors.iter().map(RawHeader::decode).collect::<Result<_, _>>()?,
@@ -128,6 +132,7 @@ pub(super) fn capture(
             codes: pre_codes.into_iter().map(|c| (keccak256(&c), c)).collect(),
         },
     );
+    witness.fork = fork;
     top_up::top_up(&mut witness, &mut touched, cut)?;
     progress.finish();
     Ok(Captured { witness, stats: client.stats(), seconds: started.elapsed().as_secs_f64() })

@@ -1,6 +1,7 @@
 //! Captures a block's witness over JSON-RPC in two rounds of concurrent batched calls, then checks
 //! it before handing it back.
 
+mod fork;
 mod from_execution_witness;
 mod orphan;
 mod progress;
@@ -123,19 +124,22 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &dyn Progres
         Call::new("eth_chainId", json!([])),
         Call::new("eth_getBlockByNumber", json!([quantity(n), true])),
         Call::new("debug_traceBlockByNumber", json!([quantity(n), {"tracer": "prestateTracer"}])),
+        fork::config_call(),
     ];
     calls.extend((2..=window).map(|back| Call::new("eth_getBlockByNumber", json!([quantity(n - back), false]))));
-    let round1 = progress.round("block, trace, ancestors", calls.len(), |p| client.round_each(&calls, p))?;
+    let mut round1 = progress.round("block, trace, ancestors", calls.len(), |p| client.round_each(&calls, p))?;
     // An unknown block makes the trace fail too: say what is really wrong.
     if matches!(&round1[1], Ok(Value::Null)) {
         return Err(CaptureError::Request(format!("the node does not know block {n}")));
     }
+    let config = round1.remove(3);
     let mut round1 = round1.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter();
     let chain_id = parse_quantity(&round1.next().expect("chainId"), "eth_chainId")?;
     let block = from_rpc::block_parts(&round1.next().expect("block"))?;
     let header = block.header.check()?;
     let trace = round1.next().expect("trace");
     let older_ancestors: Vec<RawHeader> = round1.map(|h| from_rpc::header_only(&h)).collect::<Result<_, _>>()?;
+    let fork = fork::named_fork(config, chain_id, &header.header)?;
 
     let mut touched = touched::from_prestate_trace(&trace, block.transactions.len())?;
     touched::add_block_level(&mut touched, &header.header, &block.withdrawals);
@@ -175,6 +179,7 @@ pub fn capture(client: &RpcClient, opts: &CaptureOptions, progress: &dyn Progres
             codes,
         },
     );
+    witness.fork = fork;
     top_up::top_up(&mut witness, &mut touched, |sub| {
         let calls = proof_and_code_calls(sub, (&parent_at, &block_at));
         let results = progress.round("proofs the trace left out", calls.len(), |p| client.round(&calls, p))?;

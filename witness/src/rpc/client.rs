@@ -51,7 +51,8 @@ impl RpcConfig {
 }
 
 /// What the node said to one call.
-pub(super) type CallResult = Result<Value, RpcError>;
+/// One call's answer, or the node's error for it.
+pub type CallResult = Result<Value, RpcError>;
 
 #[derive(Clone, Debug)]
 /// One JSON-RPC call.

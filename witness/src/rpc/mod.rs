@@ -3,5 +3,5 @@
 mod client;
 mod error;
 
-pub use client::{Call, RpcClient, RpcConfig, RpcStats};
+pub use client::{Call, CallResult, RpcClient, RpcConfig, RpcStats};
 pub use error::RpcError;

@@ -4,7 +4,7 @@
 //! SELFDESTRUCT and precompile calls, all in one block, on Shanghai, Cancun and Prague. The CLI
 //! captures each (asking for the accounts geth's prestate trace leaves out) and the block
 //! re-executes to its stateRoot, natively and in the zkVM executor (the execution proof's guest).
-//! A Prague block of BLS12-381 calls made on geth runs in the full guest image.
+//! An Osaka block of BLS12-381 and P-256 calls made on geth runs in the full guest image.
 //! Each block is captured a second time from geth's `debug_executionWitness` (one call for the
 //! state): the same accounts and slots, with the same values, in a file that checks the same way.
 

@@ -103,4 +103,13 @@ fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
             panic!("{precompiles:?} seed {seed}: {}\n{}", d.reason, d.fixture);
         }
     }
+    // modexp does not pick the full image, whose 256-bit integers run it: that image is forced.
+    let full = ExecutionProver::new(&ProverSettings::default()).in_image(execution_verify::image::GuestImage::Full);
+    let in_full = in_the_zkvm(&full);
+    for (fork, seed) in [(Prague, 0), (Osaka, 1)] {
+        let case = precompile_case(seed, fork, Precompiles::Modexp, 2, 16);
+        if let Err(d) = run_also(&mut t8n, &case, &in_full).unwrap().result {
+            panic!("modexp seed {seed}: {}\n{}", d.reason, d.fixture);
+        }
+    }
 }

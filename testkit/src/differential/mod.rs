@@ -12,6 +12,7 @@ mod bn254_inputs;
 mod generate;
 pub mod geth_t8n;
 pub mod kzg_inputs;
+mod modexp_inputs;
 mod p256_inputs;
 mod precompile_case;
 pub mod program;

@@ -1,6 +1,6 @@
 //! A case of precompile calls: one contract that STATICCALLs a family of precompiles with inputs
-//! that reach past their first checks (bn254_inputs.rs, kzg_inputs.rs, p256_inputs.rs, bls_inputs.rs), and a few transactions
-//! that run it. Both executors and the specification must agree on every call's outcome; a zkVM
+//! that reach past their first checks (bn254_inputs.rs, kzg_inputs.rs, p256_inputs.rs,
+//! bls_inputs.rs, modexp_inputs.rs), and a few transactions that run it. Both executors and the specification must agree on every call's outcome; a zkVM
 //! guest with its own precompiles (OpenVM's extensions) is held to revm's on them, and they are
 //! the blocks the guest's instruction counts for those precompiles are measured on.
 
@@ -13,7 +13,7 @@ use stateless::Fork;
 use super::{
     bls_inputs, bn254_inputs,
     generate::{address_of, contract, key, sign, system_contracts, Account, BlockEnv, Case, CHAIN_ID},
-    kzg_inputs, p256_inputs, program,
+    kzg_inputs, modexp_inputs, p256_inputs, program,
     rng::Rng,
 };
 
@@ -28,6 +28,8 @@ pub enum Precompiles {
     P256,
     /// EIP-2537's BLS12-381 additions, multi-scalar multiplications and pairing (from Prague).
     Bls12_381,
+    /// modexp (EIP-198).
+    Modexp,
 }
 
 impl Precompiles {
@@ -38,6 +40,7 @@ impl Precompiles {
             Precompiles::PointEvaluation => 0x0a,
             Precompiles::P256 => 0x100,
             Precompiles::Bls12_381 => 0x0b,
+            Precompiles::Modexp => 0x05,
         };
         Address::left_padding_from(&low.to_be_bytes())
     }
@@ -48,6 +51,7 @@ impl Precompiles {
             Precompiles::PointEvaluation => kzg_inputs::any,
             Precompiles::P256 => p256_inputs::any,
             Precompiles::Bls12_381 => bls_inputs::any,
+            Precompiles::Modexp => modexp_inputs::any,
         }
     }
 }

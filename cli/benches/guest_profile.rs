@@ -4,14 +4,17 @@
 //! every 1,000 instructions, by phase of the block's check). Prints per block the instructions,
 //! instructions per unit of gas, and each phase's share; with `BEFORE_ELF=<guest ELF>` the same
 //! blocks with that guest too, and the ratio. Then blocks of bn254 calls, of KZG point
-//! evaluations, of P-256 signature checks and of EIP-2537 calls (testkit's precompile cases, checked against the
-//! execution specification's t8n), each in the image it picks, and in the base image (where the
-//! point evaluation and P-256 run in plain RISC-V) or with `BEFORE_ELF` for comparison.
+//! evaluations, of P-256 signature checks, of EIP-2537 calls and of modexp calls (testkit's
+//! precompile cases, checked against the execution specification's t8n), each in the image it
+//! picks, and in the base image (where those of the full image run in
+//! plain RISC-V) or with `BEFORE_ELF` for comparison. `FAMILIES=modexp,p256` runs only those
+//! blocks of calls; `FULL_ELF=<guest ELF>` runs another build of the full image in its place.
 //!
 //! Run with:
 //!
 //!     cargo bench -p cli --bench guest_profile
 //!     BEFORE_ELF=/path/to/older/execution-guest.elf cargo bench -p cli --bench guest_profile
+//!     FAMILIES=modexp FULL_ELF=target/guest/execution-guest-full.elf cargo bench -p cli --bench guest_profile
 
 use std::collections::BTreeMap;
 
@@ -53,9 +56,11 @@ fn main() -> anyhow::Result<()> {
         Some(path) => Some(ExecutionProver::with_elf(&settings, GuestImage::Base, &std::fs::read(path)?)?),
         None => None,
     };
+    let families = std::env::var("FAMILIES").ok();
+    let blocks = if families.is_some() { Vec::new() } else { witnesses()? };
     let mut phases_total: BTreeMap<String, u64> = BTreeMap::new();
     println!("| block | txs | gas | instructions | per gas | before | ratio | largest phases |\n|---|---|---|---|---|---|---|---|");
-    for (name, w) in witnesses()? {
+    for (name, w) in blocks {
         let (report, profile) = execution::profile_witness(&pinned, &w, 1_000)?;
         let c = report.commitment;
         let earlier = match &before {
@@ -92,21 +97,27 @@ fn main() -> anyhow::Result<()> {
         "\n| block of precompile calls | gas | image | instructions | before | ratio |\n|---|---|---|---|---|---|"
     );
     let base = ExecutionProver::new(&settings).in_image(GuestImage::Base);
-    let full = ExecutionProver::new(&settings).in_image(GuestImage::Full);
+    let full = match std::env::var_os("FULL_ELF") {
+        Some(path) => ExecutionProver::with_elf(&settings, GuestImage::Full, &std::fs::read(path)?)?,
+        None => ExecutionProver::new(&settings).in_image(GuestImage::Full),
+    };
     for (precompiles, fork, name) in [
         (Precompiles::Bn254, Fork::Cancun, "2 txs, 32 calls (ecAdd, ecMul, ecPairing)"),
         (Precompiles::PointEvaluation, Fork::Cancun, "2 txs, 32 KZG point evaluations"),
         (Precompiles::P256, Fork::Osaka, "2 txs, 32 P-256 signature checks"),
         (Precompiles::Bls12_381, Fork::Prague, "2 txs, 32 EIP-2537 calls (additions, MSMs, pairings)"),
-        (Precompiles::Modexp, Fork::Prague, "2 txs, 32 modexp calls (in the full image)"),
+        (Precompiles::Modexp, Fork::Prague, "2 txs, 32 modexp calls (mixed moduli)"),
+        (Precompiles::ModexpInversions, Fork::Prague, "2 txs, 32 inversions modulo bn254's r and p"),
     ] {
+        let wanted = format!("{precompiles:?}").to_lowercase();
+        if families.as_ref().is_some_and(|f| !f.split(',').any(|name| name == wanted)) {
+            continue;
+        }
         // A block the base image proves is compared with BEFORE_ELF; one of the full image's with
-        // the base image, where its precompiles run in plain RISC-V. modexp does not pick the full
-        // image, but runs on its 256-bit integers there: that block is run in both.
-        let (runner, earlier) = match (precompiles, GuestImage::for_block(&[precompiles.address()]), &before) {
-            (Precompiles::Modexp, _, _) => (&full, Some(&base)),
-            (_, GuestImage::Full, _) => (&pinned, Some(&base)),
-            (_, GuestImage::Base, before) => (&pinned, before.as_ref()),
+        // the base image, where its precompiles run in plain RISC-V.
+        let (runner, earlier) = match GuestImage::for_block(&[precompiles.address()]) {
+            GuestImage::Full => (&full, Some(&base)),
+            GuestImage::Base => (&pinned, before.as_ref()),
         };
         precompile_block(runner, earlier, precompiles, fork, name)?;
     }

@@ -37,8 +37,8 @@ impl GuestImage {
     /// The pinned image id, hex of the 8 little-endian words of the program commitment.
     pub const fn id(self) -> &'static str {
         match self {
-            Self::Base => "0x86dbed12a9ca0a1b3aeaf638884bdc568c4f5126ac79d2232037654f8f906c1a",
-            Self::Full => "0x1596dd04d14a075e153a714ad9b922575677022b1c3a244bb498e5244fd6aa42",
+            Self::Base => "0x5de4da65789e7a657c688c51685c89340ad8760562933465f9928b1338ae9a6b",
+            Self::Full => "0x191c9a3ae121c571e67bf217a86efd52823b0474729e871842c9d651c4574340",
         }
     }
 
@@ -59,7 +59,7 @@ impl GuestImage {
                 "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1, bn254 and its pairing), STARK over BabyBear, segments aggregated into one proof"
             }
             Self::Full => {
-                "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1, bn254 and BLS12-381 with their pairings, P-256, 256-bit integers), STARK over BabyBear, segments aggregated into one proof"
+                "OpenVM 2.0.2 (RV32IM, keccak, sha256, secp256k1, bn254 and BLS12-381 with their pairings, P-256), STARK over BabyBear, segments aggregated into one proof"
             }
         }
     }
@@ -75,9 +75,7 @@ impl GuestImage {
     /// The image a block that called `precompiles` is proven with: the full one when it called one
     /// that only the full image has on an extension (the point evaluation 0x0a, EIP-2537's 0x0b to
     /// 0x11, P-256's 0x100), the base one otherwise. Either image proves any block; this only
-    /// picks the cheaper. modexp (0x05) runs on the full image's 256-bit integers too, but does not
-    /// pick it: a call costs the base image's software a fraction of what the full image's wider
-    /// chips add to every leaf of the proof (docs/performance.md).
+    /// picks the cheaper.
     pub fn for_block(precompiles: &[alloy_primitives::Address]) -> Self {
         let full_only = |address: &alloy_primitives::Address| {
             let low = u16::from_be_bytes([address.0[18], address.0[19]]);

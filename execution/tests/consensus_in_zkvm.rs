@@ -80,8 +80,10 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
 /// range, keys off the curve or at infinity); and EIP-2537's BLS12-381 additions, multi-scalar
 /// multiplications and pairings (Prague), which BLS12-381's extensions answer in the full guest and
 /// revm's arkworks code natively (points at infinity, off the curves, outside the subgroups,
-/// coordinates at p, scalars above r, pairings that hold and fail). The consensus fixtures have no
-/// such cases.
+/// coordinates at p, scalars above r, pairings that hold and fail); and modexp calls (both images:
+/// the modular extension for bn254's and secp256k1's moduli, revm's aurora code for the others,
+/// and aurora natively). The consensus fixtures have no such cases, and few modexps on those
+/// moduli.
 #[test]
 fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
     use testkit::differential::{precompile_case, run_also, Precompiles, T8n};
@@ -96,20 +98,13 @@ fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {
         (Precompiles::PointEvaluation, Cancun, 0, 1, 6),
         (Precompiles::P256, Osaka, 0, 1, 32),
         (Precompiles::Bls12_381, Prague, 0, 1, 24),
+        (Precompiles::Modexp, Prague, 0, 1, 32),
+        (Precompiles::Modexp, Osaka, 1, 1, 32),
     ];
     for (precompiles, fork, seed, transactions, calls) in cases {
         let case = precompile_case(seed, fork, precompiles, transactions, calls);
         if let Err(d) = run_also(&mut t8n, &case, &second).unwrap().result {
             panic!("{precompiles:?} seed {seed}: {}\n{}", d.reason, d.fixture);
-        }
-    }
-    // modexp does not pick the full image, whose 256-bit integers run it: that image is forced.
-    let full = ExecutionProver::new(&ProverSettings::default()).in_image(execution_verify::image::GuestImage::Full);
-    let in_full = in_the_zkvm(&full);
-    for (fork, seed) in [(Prague, 0), (Osaka, 1)] {
-        let case = precompile_case(seed, fork, Precompiles::Modexp, 2, 16);
-        if let Err(d) = run_also(&mut t8n, &case, &in_full).unwrap().result {
-            panic!("modexp seed {seed}: {}\n{}", d.reason, d.fixture);
         }
     }
 }

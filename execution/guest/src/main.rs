@@ -12,6 +12,7 @@ mod bn254;
 mod curve;
 #[cfg(feature = "full")]
 mod kzg;
+mod modexp;
 #[cfg(feature = "full")]
 mod p256;
 mod precompiles;
@@ -51,5 +52,3 @@ fn main() {
 // numbers, and so change the base image's ELF, which does not have this module.
 #[cfg(feature = "full")]
 mod bls12_381;
-#[cfg(feature = "full")]
-mod modexp;

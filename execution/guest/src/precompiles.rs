@@ -1,11 +1,11 @@
 //! revm's pluggable precompile crypto in the guest: which precompiles run on an OpenVM extension.
 //! ecrecover on secp256k1's curve, SHA-256 on SHA-2, bn254's ecAdd, ecMul and ecPairing on bn254's
-//! curve and pairing; in the full image also the point evaluation and EIP-2537's additions, MSMs and
-//! pairing on BLS12-381's, P-256 on P-256's, modexp (odd moduli to 256 bits) on 256-bit integers.
-//! The rest (RIPEMD-160, blake2f, EIP-2537's maps to the curves, other modexps; in the base image
-//! also those of the full image) run as revm does them, in plain RISC-V. The host keeps revm's
-//! own implementations, so the consensus tests run both and must agree (and the differential
-//! tests against the execution specification).
+//! curve and pairing, modexp modulo bn254's or secp256k1's moduli on the modular extension; in the
+//! full image also the point evaluation and EIP-2537's additions, MSMs and pairing on BLS12-381's,
+//! and P-256 on P-256's. The rest (RIPEMD-160, blake2f, EIP-2537's maps to the curves, modexp's
+//! other moduli; in the base image also those of the full image) run as revm does them, in plain
+//! RISC-V. The host keeps revm's own implementations, so the consensus tests run both and must
+//! agree (and the differential tests against the execution specification).
 
 use revm::precompile::{Crypto, PrecompileHalt};
 
@@ -97,7 +97,6 @@ impl Crypto for RevmCrypto {
         crate::p256::verify(msg, sig, pk)
     }
 
-    #[cfg(feature = "full")]
     fn modexp(&self, base: &[u8], exp: &[u8], modulus: &[u8]) -> Result<alloc::vec::Vec<u8>, PrecompileHalt> {
         crate::modexp::modexp(base, exp, modulus)
     }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use execution_verify::{image::GuestImage, stark::digest_bytes};
 use openvm_algebra_circuit::{Fp2Extension, ModularExtension};
-use openvm_bigint_circuit::Int256;
 use openvm_ecc_circuit::{WeierstrassExtension, P256_CONFIG, SECP256K1_CONFIG};
 use openvm_pairing_circuit::{
     PairingCurve, PairingExtension, BLS12_381_COMPLEX_STRUCT_NAME, BN254_COMPLEX_STRUCT_NAME,
@@ -40,8 +39,7 @@ pub use execution_verify::stark::PUBLIC_VALUES;
 /// precompile: one instruction a 64-byte block); bn254's two fields, its quadratic extension, its
 /// G1 curve and its pairing (the ecAdd, ecMul and ecPairing precompiles: a pairing in software is
 /// tens of millions of instructions). The full image's adds, after those, BLS12-381's the same way
-/// (the KZG point evaluation, EIP-2537), P-256's fields and curve (EIP-7951), and the 256-bit
-/// integer extension (modexp's multiplications for moduli up to 256 bits). The guest declares
+/// (the KZG point evaluation, EIP-2537) and P-256's fields and curve (EIP-7951). The guest declares
 /// the same moduli, field extensions and curves in the same order (execution/guest/openvm_init*.rs,
 /// which `init_file` writes). The VM configuration is part of the verifying key, so changing it
 /// changes what verifies.
@@ -62,7 +60,7 @@ pub(crate) fn vm_config(settings: &ProverSettings, image: GuestImage) -> SdkVmCo
         curves.extend([bls12_381, p256]);
         pairings.push(PairingCurve::Bls12_381);
     }
-    let mut config = SdkVmConfig::builder()
+    SdkVmConfig::builder()
         .system(system.into())
         .rv32i(Default::default())
         .rv32m(Default::default())
@@ -73,11 +71,8 @@ pub(crate) fn vm_config(settings: &ProverSettings, image: GuestImage) -> SdkVmCo
         .fp2(Fp2Extension::new(fp2))
         .ecc(WeierstrassExtension::new(curves))
         .pairing(PairingExtension::new(pairings))
-        .build();
-    if image == GuestImage::Full {
-        config.bigint = Some(Int256::default());
-    }
-    config.optimize()
+        .build()
+        .optimize()
 }
 
 /// The guest's `openvm_init.rs` for `image`: the code that registers the moduli and curves above

@@ -1,16 +1,18 @@
 //! Inputs for modexp (EIP-198, 0x05): the calls a zk verifier makes (inversions modulo bn254's r
-//! and p: the exponent m − 2), odd moduli of every length to 32 bytes (secp256k1's p among them,
-//! whose top bit is set), and the inputs each rule exists for: bases longer than the modulus,
-//! empty or zero exponents, moduli with leading zero bytes, even moduli, moduli 0 and 1, a
-//! 64-byte modulus, and an input cut short (the rest read as zeros).
+//! and p: the exponent m − 2) and calls modulo secp256k1's p and n, which the guest runs on
+//! OpenVM's modular extension; odd moduli of every length to 32 bytes, which it leaves to revm's
+//! code; and the inputs each rule exists for: bases longer than the modulus, empty or zero
+//! exponents, moduli with leading zero bytes, even moduli, moduli 0 and 1, a 64-byte modulus, and
+//! an input cut short (the rest read as zeros).
 
 use super::rng::Rng;
 
-/// bn254's r and p, and secp256k1's p, big-endian.
-const MODULI: [[u8; 32]; 3] = [
+/// bn254's r and p, and secp256k1's p and n, big-endian.
+const MODULI: [[u8; 32]; 4] = [
     alloy_primitives::hex!("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001"),
     alloy_primitives::hex!("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47"),
     alloy_primitives::hex!("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f"),
+    alloy_primitives::hex!("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"),
 ];
 
 /// The precompile's input: the three lengths as 32-byte words, then the three numbers.
@@ -32,6 +34,12 @@ fn minus_two(m: &[u8; 32]) -> [u8; 32] {
     (alloy_primitives::U256::from_be_bytes(*m) - alloy_primitives::U256::from(2)).to_be_bytes()
 }
 
+/// An inversion modulo bn254's r or p: base^(m − 2) mod m.
+fn inverse(rng: &mut Rng) -> Vec<u8> {
+    let m = MODULI[rng.below(2) as usize];
+    encode(&rng.bytes(32), &minus_two(&m), &m)
+}
+
 /// One modexp input: mostly the fast path's (odd moduli up to 32 bytes), or one of the edge cases.
 pub(super) fn call(rng: &mut Rng) -> Vec<u8> {
     let random_odd = |rng: &mut Rng| {
@@ -41,9 +49,12 @@ pub(super) fn call(rng: &mut Rng) -> Vec<u8> {
         m
     };
     match rng.below(14) {
-        0..=2 => {
-            let m = MODULI[rng.below(3) as usize];
-            encode(&rng.bytes(32), &minus_two(&m), &m)
+        0..=1 => inverse(rng),
+        2 => {
+            // secp256k1's, with a base longer than the modulus and an exponent of any length.
+            let m = MODULI[2 + rng.below(2) as usize];
+            let (base_len, exp_len) = (32 + rng.below(40) as usize, rng.below(40) as usize);
+            encode(&rng.bytes(base_len), &rng.bytes(exp_len), &m)
         }
         3..=6 => {
             let m = random_odd(rng);
@@ -70,4 +81,9 @@ pub(super) fn call(rng: &mut Rng) -> Vec<u8> {
 /// A call's target and input.
 pub(super) fn any(rng: &mut Rng) -> (u16, Vec<u8>) {
     (0x05, call(rng))
+}
+
+/// An inversion's target and input.
+pub(super) fn inversion(rng: &mut Rng) -> (u16, Vec<u8>) {
+    (0x05, inverse(rng))
 }

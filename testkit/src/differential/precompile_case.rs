@@ -28,8 +28,11 @@ pub enum Precompiles {
     P256,
     /// EIP-2537's BLS12-381 additions, multi-scalar multiplications and pairing (from Prague).
     Bls12_381,
-    /// modexp (EIP-198).
+    /// modexp (EIP-198): the edge cases, moduli of every length, inversions.
     Modexp,
+    /// modexp as a zk verifier calls it: only inversions modulo bn254's r and p (a realistic
+    /// workload for measuring, not a test of the edges).
+    ModexpInversions,
 }
 
 impl Precompiles {
@@ -40,7 +43,7 @@ impl Precompiles {
             Precompiles::PointEvaluation => 0x0a,
             Precompiles::P256 => 0x100,
             Precompiles::Bls12_381 => 0x0b,
-            Precompiles::Modexp => 0x05,
+            Precompiles::Modexp | Precompiles::ModexpInversions => 0x05,
         };
         Address::left_padding_from(&low.to_be_bytes())
     }
@@ -52,6 +55,7 @@ impl Precompiles {
             Precompiles::P256 => p256_inputs::any,
             Precompiles::Bls12_381 => bls_inputs::any,
             Precompiles::Modexp => modexp_inputs::any,
+            Precompiles::ModexpInversions => modexp_inputs::inversion,
         }
     }
 }

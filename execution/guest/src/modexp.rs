@@ -1,7 +1,7 @@
 //! modexp (EIP-198) on OpenVM's modular-arithmetic extension, for the moduli both guest images
 //! already declare for their curves: bn254's p and r (a zk verifier's field inversions and square
 //! roots, the commonest modexps) and secp256k1's p and n. A multiplication modulo one of them is
-//! one instruction of the extension, against about 1,600 for a 256-bit Montgomery multiplication
+//! one instruction of the extension, against about 2,000 for a 256-bit Montgomery multiplication
 //! in revm's code (aurora's modexp). Any other modulus goes to revm's code, in plain RISC-V.
 //!
 //! OpenVM's 256-bit integer extension could take any modulus up to 256 bits, but a Montgomery

@@ -11,7 +11,8 @@ use ark_ff::{BigInteger, PrimeField};
 use super::rng::Rng;
 
 /// The field's modulus, big-endian: the smallest coordinate the precompiles refuse.
-const MODULUS: [u8; 32] = alloy_primitives::hex!("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47");
+pub(super) const MODULUS: [u8; 32] =
+    alloy_primitives::hex!("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47");
 
 fn scalar(rng: &mut Rng) -> Fr {
     Fr::from_be_bytes_mod_order(&rng.bytes(32))

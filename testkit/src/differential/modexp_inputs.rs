@@ -10,7 +10,7 @@ use super::rng::Rng;
 /// bn254's r and p, and secp256k1's p and n, big-endian.
 const MODULI: [[u8; 32]; 4] = [
     alloy_primitives::hex!("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001"),
-    alloy_primitives::hex!("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47"),
+    super::bn254_inputs::MODULUS,
     alloy_primitives::hex!("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f"),
     alloy_primitives::hex!("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"),
 ];

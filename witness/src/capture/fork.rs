@@ -25,7 +25,7 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 struct ForkConfig {
     activation_time: u64,
-    chain_id: String,
+    chain_id: alloy_primitives::U64,
     precompiles: std::collections::BTreeMap<String, Address>,
     system_contracts: std::collections::BTreeMap<String, Address>,
 }
@@ -66,7 +66,7 @@ pub(super) fn named_fork(answer: CallResult, chain_id: u64, header: &Header) -> 
 /// The fork a configuration answer puts `header` under (see [`named_fork`]).
 fn fork_of(answer: &Value, chain_id: u64, header: &Header) -> Result<Option<Fork>, CaptureError> {
     let shape = |e: &dyn std::fmt::Display| ShapeError::new("eth_config", e.to_string());
-    let config: EthConfig = serde_json::from_value(answer.clone()).map_err(|e| shape(&e))?;
+    let config = EthConfig::deserialize(answer).map_err(|e| shape(&e))?;
     let in_force = [Some(&config.current), config.next.as_ref(), config.last.as_ref()]
         .into_iter()
         .flatten()
@@ -80,7 +80,7 @@ fn fork_of(answer: &Value, chain_id: u64, header: &Header) -> Result<Option<Fork
         );
         return Ok(None);
     };
-    let config_chain = u64::from_str_radix(in_force.chain_id.trim_start_matches("0x"), 16).map_err(|e| shape(&e))?;
+    let config_chain = in_force.chain_id.to::<u64>();
     if config_chain != chain_id {
         return Err(shape(&format!("chain {config_chain}, but eth_chainId answered {chain_id}")).into());
     }

@@ -81,6 +81,9 @@ impl Geth {
         let dumped = String::from_utf8(dumped.stdout)?;
         std::fs::write(&genesis, dev_genesis(&dumped, fork, &account)?.to_string())?;
         run(&["init", "--datadir", dir, genesis.to_str().unwrap()])?;
+        // Its log goes to a file so that a node which does not come up can say why.
+        let log_path = datadir.join("geth.log");
+        let log = std::fs::File::create(&log_path)?;
         let child = Command::new(&bin)
             .args(["--dev", "--lightkdf", "--password"])
             .arg(&password)
@@ -89,9 +92,12 @@ impl Geth {
             .args(["--dev.period", &period.unwrap_or(0).to_string()])
             .args(["--http", "--http.addr", "127.0.0.1", "--http.port", &port.to_string()])
             .args(["--http.api", "eth,debug,net,web3", "--ipcdisable", "--nodiscover", "--maxpeers", "0"])
-            .args(["--port", "0", "--authrpc.port", &free_port()?.to_string(), "--verbosity", "1"])
+            .args(["--port", "0", "--authrpc.port", &free_port()?.to_string(), "--verbosity", "2"])
+            // A dev chain takes kilobytes, but by default geth shuts down at once ("Low disk
+            // space") when its disk has less free than its trie cache, a few hundred MB.
+            .args(["--datadir.minfreedisk", "0"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .with_context(|| format!("starting {} (run scripts/install-test-deps.sh)", bin.display()))?;
         let url = format!("http://127.0.0.1:{port}");
@@ -101,8 +107,11 @@ impl Geth {
             if let Ok(a) = geth.rpc("eth_accounts", json!([])) {
                 break a;
             }
+            if let Some(status) = geth.child.try_wait()? {
+                bail!("geth exited ({status}) before answering; its log:\n{}", log_tail(&log_path));
+            }
             if Instant::now() > deadline {
-                bail!("geth did not answer on {} within 30 s", geth.url);
+                bail!("geth did not answer on {} within 30 s; its log:\n{}", geth.url, log_tail(&log_path));
             }
             std::thread::sleep(Duration::from_millis(100));
         };
@@ -187,6 +196,13 @@ impl Drop for Geth {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The last lines of a node's log, for an error message.
+fn log_tail(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| format!("(unreadable: {e})"));
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 /// geth's dev genesis, cut back to `fork` (the keys of later forks and their blob schedules

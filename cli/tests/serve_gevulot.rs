@@ -5,6 +5,8 @@
 //! serve's data directory), runs the Gevulot prover binary with the task's arguments and
 //! environment in the v2 form, and hands the proof back as the printed command does. The proof is
 //! verified, stored and served; garbage and an altered proof are refused without failing the job.
+//! With `--split`, the block is a workflow of segment tasks and their aggregation, and the pieces
+//! a task makes and the pieces `prover_cmd prove_segment` makes by hand aggregate together.
 
 mod common;
 
@@ -14,7 +16,11 @@ use std::{
     time::Duration,
 };
 
-use common::serve::{status_of, Serve};
+use common::{
+    ok, prover_cmd, read_json, s,
+    serve::{status_of, Serve},
+    verify,
+};
 use serde_json::Value;
 use testkit::{anvil::Anvil, blocks};
 
@@ -142,13 +148,18 @@ fn wait_for_lines(serve: &Serve, n: usize) -> Vec<String> {
     }
 }
 
-/// `--split`: the block becomes a workflow of one task per segment and their aggregation; the
-/// test runs every task as a Gevulot worker would, the segment tasks first (their pieces are what
-/// a deployment fills into the aggregation task as SEGMENT_i), then the aggregation, whose proof
-/// comes back through the API and is verified and served.
+/// Split proving as a deployment runs it and by hand, with one aggregation between them (every
+/// aggregation is minutes). `serve --split --gevulot-dry-run` makes the block a workflow of one
+/// task per segment and their aggregation. Segment 1 is proven as a Gevulot worker runs its task;
+/// segment 0 by `prover_cmd prove_segment`, with the plan `offline_prover --execute-only` prints
+/// (docs/split-proving.md): the pieces are the same files. `aggregate` refuses every bad set of
+/// pieces by name, writing nothing. The aggregation task makes the proof from the two pieces; it
+/// comes back through the API, is verified and served, and `prover_cmd verifier` accepts it.
+/// (A leaf made apart and aggregated from: the workers' path, cli/tests/serve_split.rs.)
 #[test]
-fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() {
+fn a_split_workflow_aggregates_segments_proven_by_its_tasks_and_by_hand() {
     let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
     let anvil = Anvil::start(Some("shanghai")).unwrap();
     let chain = blocks::Chain::new(&anvil).unwrap();
     // Block 1 of a fresh anvil cannot be captured (its genesis stateRoot is the empty root).
@@ -159,7 +170,7 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
         "-r", &anvil.url, "--from", &number.to_string(), "--proof", "execution", "--split",
         "--segment-memory", "1.5", "--gevulot-dry-run", "--gevulot-prover-image", IMAGE, "--poll-ms", "250",
     ];
-    let serve = Serve::start(&args, dir.path());
+    let serve = Serve::start(&args, d);
     serve.wait_for("the workflow prepared", Duration::from_secs(120), |b| {
         b.iter().any(|b| b["number"] == number && b["progress"].as_str().is_some_and(|p| p.contains("dry run")))
     });
@@ -191,23 +202,87 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
     }
     assert_eq!(stages[1]["tasks"][0], task_spec(&aggregate_file));
 
-    // A worker per segment task (in another order: the pieces are files, any order will do).
+    // The plan by hand, from the witness the API serves: the plan every machine follows.
     let witness_url = format!("{}/blocks/{number}/witness", serve.url);
-    let witness = serve.get_bytes(&format!("/blocks/{number}/witness"));
-    let mut pieces = std::collections::BTreeMap::new();
-    for i in [1, 0] {
-        let spec = task_spec(&segment_files[i]);
-        assert_eq!(spec["image"], IMAGE);
-        let outputs = run_as_a_node(&spec, |source, _| {
-            assert_eq!(source, witness_url);
-            witness.clone()
-        });
-        pieces.insert(format!("${{SEGMENT_{i}}}"), std::fs::read(outputs.path().join("segment.json")).unwrap());
+    let witness_bytes = serve.get_bytes(&format!("/blocks/{number}/witness"));
+    let witness = d.join("witness.json");
+    std::fs::write(&witness, &witness_bytes).unwrap();
+    let report = common::execute_only_with(&witness, &["--segment-memory", "1.5"]);
+    let plan = d.join("plan.json");
+    std::fs::write(&plan, serde_json::to_vec(&report).unwrap()).unwrap();
+    assert_eq!(report["plan"]["segments"].as_array().map(Vec::len), Some(segments), "{report}");
+    assert_eq!(report["plan"]["instructions"], report["instructions"]);
+
+    // Segment 1 as a Gevulot worker runs its task; segment 0 by hand, in a process of its own.
+    let segment = |i: usize| d.join(format!("segment-{i}.json"));
+    let spec = task_spec(&segment_files[1]);
+    assert_eq!(spec["image"], IMAGE);
+    let outputs = run_as_a_node(&spec, |source, _| {
+        assert_eq!(source, witness_url);
+        witness_bytes.clone()
+    });
+    std::fs::copy(outputs.path().join("segment.json"), segment(1)).unwrap();
+    let args = ["-q", "prove_segment", "-w", s(&witness), "--plan", s(&plan), "--segment", "0", "-o"];
+    ok(prover_cmd(&[&args[..], &[s(&segment(0))]].concat()));
+    for i in 0..segments {
+        let piece = read_json(&segment(i));
+        let (first, count) = (piece["first"].as_u64(), piece["count"].as_u64());
+        assert_eq!((piece["layer"].as_str(), first, count), (Some("segment"), Some(i as u64), Some(2)), "{i}");
+        assert_eq!(piece["plan_digest"], report["plan"]["digest"], "segment {i}: the task's plan is the printed one");
     }
-    // The aggregation: its SEGMENT_i inputs are those pieces (a deployment's CIDs of them).
+    let args = ["-q", "prove_segment", "-w", s(&witness), "--plan", s(&plan), "--segment", "2", "-o"];
+    let out = prover_cmd(&[&args[..], &[s(&d.join("x.json"))]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("segment 2 does not exist: the run has 2 segments").count(), 1, "said once: {stderr}");
+    assert!(!d.join("x.json").exists());
+
+    // Every bad set of pieces, refused by name before any proving.
+    let all: Vec<PathBuf> = (0..segments).map(segment).collect();
+    let with = |i: usize, other: PathBuf| -> Vec<PathBuf> {
+        let mut set = all.clone();
+        set[i] = other;
+        set
+    };
+    let refused = |pieces: &[PathBuf], reason: &str| refused(d, &witness, &plan, pieces, reason);
+    refused(&all[..1], "missing: segment 1");
+    refused(&[&all[..], &all[1..]].concat(), "segment 1 is given twice");
+    let other_block =
+        changed(d, &all[1], "other-block.json", |p| p["block_hash"] = format!("0x{}", "07".repeat(32)).into());
+    refused(&with(1, other_block), "segment 1 is of block 0x0707");
+    let other_image = changed(d, &all[0], "other-image.json", |p| p["image_id"] = "0x1234".into());
+    refused(&with(0, other_image), "segment 0 is of guest image 0x1234");
+    let other_plan =
+        changed(d, &all[1], "other-plan.json", |p| p["plan_digest"] = format!("0x{}", "09".repeat(32)).into());
+    refused(&with(1, other_plan), "segment 1 belongs to plan 0x0909");
+    let damaged = changed(d, &all[0], "damaged.json", |p| {
+        let hex = p["proof"].as_str().unwrap().to_string();
+        p["proof"] = common::hex_flip(&hex, hex.len() / 2).into();
+    });
+    refused(&with(0, damaged), "segment 0 does not verify");
+    // A valid STARK in the wrong place: segment 0's proof said to be segment 1.
+    let misplaced = changed(d, &all[1], "misplaced.json", |p| p["proof"] = read_json(&all[0])["proof"].clone());
+    refused(&with(1, misplaced), "does not start where segment");
+    let no_values = changed(d, &all[1], "no-values.json", |p| p["user_public_values"] = Value::Null);
+    refused(&with(1, no_values), "segment 1 covers the last segment but carries no proof of the public values");
+    refused(&with(0, witness.clone()), "not a segment proof file");
+    let out = prover_cmd(
+        &[
+            &["-q", "aggregate", "--leaf", "-w", s(&witness), "--plan", s(&plan), "-p", s(&d.join("leaf.json"))][..],
+            &[s(&all[1]), s(&all[1])],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("segment 1 is given twice"));
+    assert!(!d.join("leaf.json").exists(), "a refused leaf writes nothing");
+
+    // The aggregation task, its SEGMENT_i inputs the two pieces (a deployment's CIDs of them).
+    let pieces: std::collections::BTreeMap<String, Vec<u8>> =
+        (0..segments).map(|i| (format!("${{SEGMENT_{i}}}"), std::fs::read(segment(i)).unwrap())).collect();
     let outputs = run_as_a_node(&task_spec(&aggregate_file), |source, target| {
         if source == witness_url {
-            return witness.clone();
+            return witness_bytes.clone();
         }
         let piece = pieces.get(source).unwrap_or_else(|| panic!("an input from {source}"));
         assert!(target.starts_with("/mnt/gevulot/input/segments/"), "{target}");
@@ -220,4 +295,36 @@ fn a_split_dry_run_prepares_a_workflow_of_segment_tasks_and_their_aggregation() 
         status_of(b, number).as_deref() == Some("proven")
     });
     assert_eq!(serve.get_bytes(&format!("/blocks/{number}/proof")), proof);
+
+    // The verifier takes it as any execution proof: the block, the pinned image, nothing that
+    // says how it was split but its segment count.
+    let proof_path = outputs.path().join("proof.json");
+    let (code, verified) = verify(&proof_path, &["-w", s(&witness)]);
+    assert_eq!((code, verified["is_success"].as_bool()), (Some(0), Some(true)), "{verified:#}");
+    let made = read_json(&proof_path);
+    assert_eq!(made["commitment"], report["commitment"], "the block commitment --execute-only printed");
+    assert_eq!((&made["image_id"], made["segments"].as_u64()), (&report["image_id"], Some(2)));
+}
+
+/// `aggregate` over `pieces` must fail, write nothing, and say `reason`.
+fn refused(dir: &Path, witness: &Path, plan: &Path, pieces: &[PathBuf], reason: &str) {
+    let out_path = dir.join("refused.json");
+    let mut args = vec!["-q", "aggregate", "-w", s(witness), "--plan", s(plan), "-p", s(&out_path)];
+    args.extend(pieces.iter().map(|p| s(p)));
+    let out = prover_cmd(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{reason}: {stderr}");
+    // Said once: an error that wraps another must not print it again as its cause.
+    assert_eq!(stderr.matches(reason).count(), 1, "expected {reason:?} once in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out_path.exists(), "a refused aggregation writes nothing");
+}
+
+/// A copy of piece `from` with `change` made to it, written as `name`.
+fn changed(dir: &Path, from: &Path, name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut piece = read_json(from);
+    change(&mut piece);
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(&piece).unwrap()).unwrap();
+    path
 }

@@ -106,6 +106,7 @@ fn main() -> anyhow::Result<()> {
         (Precompiles::PointEvaluation, Fork::Cancun, "2 txs, 32 KZG point evaluations"),
         (Precompiles::P256, Fork::Osaka, "2 txs, 32 P-256 signature checks"),
         (Precompiles::Bls12_381, Fork::Prague, "2 txs, 32 EIP-2537 calls (additions, MSMs, pairings)"),
+        (Precompiles::Bls12_381Maps, Fork::Prague, "2 txs, 32 EIP-2537 maps to G1 and G2"),
         (Precompiles::Modexp, Fork::Prague, "2 txs, 32 modexp calls (mixed moduli)"),
         (Precompiles::ModexpInversions, Fork::Prague, "2 txs, 32 inversions modulo bn254's r and p"),
     ] {

@@ -207,11 +207,12 @@ fn a_node_without_debug_execution_witness_is_named() {
 
 /// A block of precompile calls made by geth on Osaka, each transaction a call of the precompile
 /// itself: KZG point evaluations that hold, EIP-2537's additions, multi-scalar multiplications and
-/// pairings, and P-256 checks (testkit's precompile cases: points off the curves and outside the
-/// subgroups among them, which fail their transaction). An Osaka header has no field Prague's
-/// lacks, so the capture reads the fork from the node (`eth_config`) and the witness names it. The
-/// capture's native run notes the calls, the executor runs the block in the full guest image
-/// (BLS12-381 and P-256 on OpenVM's extensions), and the guest commits what the native run commits.
+/// pairings, P-256 checks and EIP-2537's maps to G1 and G2 (testkit's precompile cases: points off
+/// the curves and outside the subgroups, elements not below p among them, which fail their
+/// transaction). An Osaka header has no field Prague's lacks, so the capture reads the fork from
+/// the node (`eth_config`) and the witness names it. The capture's native run notes the calls, the
+/// executor runs the block in the full guest image (BLS12-381 and P-256 on OpenVM's extensions),
+/// and the guest commits what the native run commits.
 #[test]
 fn a_geth_osaka_block_of_bls12_381_and_p256_calls_runs_in_the_full_image() {
     use testkit::differential::{kzg_inputs, precompile_call, rng::Rng, Precompiles};
@@ -220,7 +221,7 @@ fn a_geth_osaka_block_of_bls12_381_and_p256_calls_runs_in_the_full_image() {
     let tx = |to: alloy_primitives::Address, data: &[u8]| json!({"to": to.to_string(), "data": format!("0x{}", alloy_primitives::hex::encode(data)), "gas": "0x100000"});
     let mut txs: Vec<_> =
         (0..2).map(|_| tx(alloy_primitives::Address::with_last_byte(0x0a), &kzg_inputs::holding(&mut rng))).collect();
-    for family in [Precompiles::Bls12_381, Precompiles::P256] {
+    for family in [Precompiles::Bls12_381, Precompiles::P256, Precompiles::Bls12_381Maps] {
         txs.extend((0..8).map(|_| {
             let (to, data) = precompile_call(family, &mut rng);
             tx(to, &data)
@@ -249,6 +250,8 @@ fn a_geth_osaka_block_of_bls12_381_and_p256_calls_runs_in_the_full_image() {
     assert_eq!(run["image"], "full", "{run:#}");
     assert_eq!(run["commitment"]["fork"], "Osaka", "{run:#}");
     let called = run["precompiles_called"].as_array().unwrap();
+    let maps = ["0x0000000000000000000000000000000000000010", "0x0000000000000000000000000000000000000011"];
+    assert!(called.iter().any(|a| maps.contains(&a.as_str().unwrap())), "{run:#}");
     for address in ["0x000000000000000000000000000000000000000a", "0x0000000000000000000000000000000000000100"] {
         assert!(called.iter().any(|a| a == address), "{address}: {run:#}");
     }

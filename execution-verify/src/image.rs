@@ -38,7 +38,7 @@ impl GuestImage {
     pub const fn id(self) -> &'static str {
         match self {
             Self::Base => "0x5de4da65789e7a657c688c51685c89340ad8760562933465f9928b1338ae9a6b",
-            Self::Full => "0x191c9a3ae121c571e67bf217a86efd52823b0474729e871842c9d651c4574340",
+            Self::Full => "0x0a98194a8c127829affa2b59c1ac0a4a2faded6f78bb6145c44f9557e6e24b3d",
         }
     }
 

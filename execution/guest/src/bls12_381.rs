@@ -9,8 +9,7 @@
 //!   pairing do not (r·P must be the identity);
 //! - a scalar is any 32-byte integer (a point of order r times k is the point times k mod r).
 //!
-//! The mappings to the curves (0x10, 0x11) stay revm's, in plain RISC-V: OpenVM has no extension
-//! for them.
+//! The maps to the curves (0x10, 0x11) are in bls12_381_map.rs.
 
 use openvm_algebra_guest::IntMod;
 use openvm_ecc_guest::{weierstrass::WeierstrassPoint, AffinePoint, Group};
@@ -24,7 +23,7 @@ use revm::precompile::{
 /// The scalar field's order r, big-endian.
 const ORDER: [u8; 32] = alloy_primitives::hex!("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001");
 
-fn fp(be: &[u8; 48]) -> Result<Fp, PrecompileHalt> {
+pub(crate) fn fp(be: &[u8; 48]) -> Result<Fp, PrecompileHalt> {
     Fp::from_be_bytes(be).ok_or(PrecompileHalt::NonCanonicalFp)
 }
 
@@ -58,14 +57,14 @@ fn fp_bytes(x: &Fp) -> [u8; 48] {
     out
 }
 
-fn g1_bytes(p: &G1Affine) -> [u8; 96] {
+pub(crate) fn g1_bytes(p: &G1Affine) -> [u8; 96] {
     let mut out = [0u8; 96];
     out[..48].copy_from_slice(&fp_bytes(p.x()));
     out[48..].copy_from_slice(&fp_bytes(p.y()));
     out
 }
 
-fn g2_bytes(q: &G2Affine) -> [u8; 192] {
+pub(crate) fn g2_bytes(q: &G2Affine) -> [u8; 192] {
     let mut out = [0u8; 192];
     for (i, c) in [&q.x().c0, &q.x().c1, &q.y().c0, &q.y().c1].into_iter().enumerate() {
         out[48 * i..48 * (i + 1)].copy_from_slice(&fp_bytes(c));

@@ -52,3 +52,5 @@ fn main() {
 // numbers, and so change the base image's ELF, which does not have this module.
 #[cfg(feature = "full")]
 mod bls12_381;
+#[cfg(feature = "full")]
+mod bls12_381_map;

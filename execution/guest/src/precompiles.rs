@@ -1,11 +1,10 @@
 //! revm's pluggable precompile crypto in the guest: which precompiles run on an OpenVM extension.
 //! ecrecover on secp256k1's curve, SHA-256 on SHA-2, bn254's ecAdd, ecMul and ecPairing on bn254's
 //! curve and pairing, modexp modulo bn254's or secp256k1's moduli on the modular extension; in the
-//! full image also the point evaluation and EIP-2537's additions, MSMs and pairing on BLS12-381's,
-//! and P-256 on P-256's. The rest (RIPEMD-160, blake2f, EIP-2537's maps to the curves, modexp's
-//! other moduli; in the base image also those of the full image) run as revm does them, in plain
-//! RISC-V. The host keeps revm's own implementations, so the consensus tests run both and must
-//! agree (and the differential tests against the execution specification).
+//! full image also the point evaluation and all of EIP-2537 on BLS12-381's, and P-256 on P-256's.
+//! The rest (RIPEMD-160, blake2f, modexp's other moduli; in the base image also the full image's)
+//! run as revm does them, in plain RISC-V. The host keeps revm's own implementations, so the
+//! consensus tests run both and must agree (and the differential tests against the spec's t8n).
 
 use revm::precompile::{Crypto, PrecompileHalt};
 
@@ -99,5 +98,16 @@ impl Crypto for RevmCrypto {
 
     fn modexp(&self, base: &[u8], exp: &[u8], modulus: &[u8]) -> Result<alloc::vec::Vec<u8>, PrecompileHalt> {
         crate::modexp::modexp(base, exp, modulus)
+    }
+
+    // After the base image's methods, so that their lines do not move.
+    #[cfg(feature = "full")]
+    fn bls12_381_fp_to_g1(&self, fp: &[u8; 48]) -> Result<[u8; 96], PrecompileHalt> {
+        crate::bls12_381_map::fp_to_g1(fp)
+    }
+
+    #[cfg(feature = "full")]
+    fn bls12_381_fp2_to_g2(&self, fp2: ([u8; 48], [u8; 48])) -> Result<[u8; 192], PrecompileHalt> {
+        crate::bls12_381_map::fp2_to_g2(&fp2.0, &fp2.1)
     }
 }

@@ -4,10 +4,13 @@
 //! below p, a point off the curve, a point on the curve outside the order-r subgroup, which the
 //! additions take and the others refuse, the point at infinity, a scalar above r, nonzero
 //! padding). The guest's implementation (OpenVM's extensions) and revm's must answer them alike.
+//! And the maps of field elements to G1 and G2 (0x10, 0x11): random elements, the edges of the
+//! field, elements not below p, and the elements where the simplified SWU map's denominator
+//! vanishes (u = 0, and u² = -1/Z when it has a root).
 
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 
 use super::rng::Rng;
 
@@ -154,6 +157,39 @@ pub(super) fn any(rng: &mut Rng) -> (u16, Vec<u8>) {
     };
     if rng.below(16) == 0 {
         call.1[0] = 1; // nonzero padding: refused by revm before any point is read
+    }
+    call
+}
+
+/// A field element to map, as 64 bytes: mostly random, now and then zero, one, p - 1, p or
+/// 2^384 - 1 (the last two refused), or `exceptional`.
+fn map_input(rng: &mut Rng, exceptional: Fq) -> Vec<u8> {
+    match rng.below(16) {
+        0 => vec![0; 64],
+        1 => fq(&Fq::ONE),
+        2 => fq(&-Fq::ONE),
+        3 => padded(&MODULUS),
+        4 => padded(&[0xff; 48]),
+        5 => fq(&exceptional),
+        _ => fq(&random_fq(rng)),
+    }
+}
+
+/// A call of a map to a curve: G1's takes an element of Fp, G2's one of Fp2 (real part first).
+/// The SWU map's exceptional u are the roots of u² = -1/Z, for Z = 11 on G1's isogenous curve and
+/// Z = -(2 + i) on G2's (zero when there is none, which is exceptional too).
+pub(super) fn map(rng: &mut Rng) -> (u16, Vec<u8>) {
+    let g1_z = Fq::from(11u64);
+    let g2_z = -Fq2::new(Fq::from(2u64), Fq::ONE);
+    let g1_exceptional = (-g1_z.inverse().unwrap()).sqrt().unwrap_or_default();
+    let g2_exceptional = (-g2_z.inverse().unwrap()).sqrt().unwrap_or_default();
+    let mut call = match rng.below(2) {
+        0 => (0x10, map_input(rng, g1_exceptional)),
+        _ if rng.below(8) == 0 => (0x11, [fq(&g2_exceptional.c0), fq(&g2_exceptional.c1)].concat()),
+        _ => (0x11, [map_input(rng, g2_exceptional.c0), map_input(rng, g2_exceptional.c1)].concat()),
+    };
+    if rng.below(16) == 0 {
+        call.1[0] = 1; // nonzero padding
     }
     call
 }

@@ -33,6 +33,8 @@ pub enum Precompiles {
     /// modexp as a zk verifier calls it: only inversions modulo bn254's r and p (a realistic
     /// workload for measuring, not a test of the edges).
     ModexpInversions,
+    /// EIP-2537's maps of field elements to G1 and G2 (0x10, 0x11, from Prague).
+    Bls12_381Maps,
 }
 
 impl Precompiles {
@@ -44,6 +46,7 @@ impl Precompiles {
             Precompiles::P256 => 0x100,
             Precompiles::Bls12_381 => 0x0b,
             Precompiles::Modexp | Precompiles::ModexpInversions => 0x05,
+            Precompiles::Bls12_381Maps => 0x10,
         };
         Address::left_padding_from(&low.to_be_bytes())
     }
@@ -56,6 +59,7 @@ impl Precompiles {
             Precompiles::Bls12_381 => bls_inputs::any,
             Precompiles::Modexp => modexp_inputs::any,
             Precompiles::ModexpInversions => modexp_inputs::inversion,
+            Precompiles::Bls12_381Maps => bls_inputs::map,
         }
     }
 }

@@ -244,38 +244,32 @@ fn a_split_workflow_aggregates_segments_proven_by_its_tasks_and_by_hand() {
         set[i] = other;
         set
     };
-    let refused = |pieces: &[PathBuf], reason: &str| refused(d, &witness, &plan, pieces, reason);
-    refused(&all[..1], "missing: segment 1");
-    refused(&[&all[..], &all[1..]].concat(), "segment 1 is given twice");
+    let aggregate_refuses = |pieces: &[PathBuf], reason: &str| refused(d, &witness, &plan, &[], pieces, reason);
+    aggregate_refuses(&all[..1], "missing: segment 1");
+    aggregate_refuses(&[&all[..], &all[1..]].concat(), "segment 1 is given twice");
     let other_block =
         changed(d, &all[1], "other-block.json", |p| p["block_hash"] = format!("0x{}", "07".repeat(32)).into());
-    refused(&with(1, other_block), "segment 1 is of block 0x0707");
+    aggregate_refuses(&with(1, other_block), "segment 1 is of block 0x0707");
     let other_image = changed(d, &all[0], "other-image.json", |p| p["image_id"] = "0x1234".into());
-    refused(&with(0, other_image), "segment 0 is of guest image 0x1234");
+    aggregate_refuses(&with(0, other_image), "segment 0 is of guest image 0x1234");
     let other_plan =
         changed(d, &all[1], "other-plan.json", |p| p["plan_digest"] = format!("0x{}", "09".repeat(32)).into());
-    refused(&with(1, other_plan), "segment 1 belongs to plan 0x0909");
+    aggregate_refuses(&with(1, other_plan), "segment 1 belongs to plan 0x0909");
     let damaged = changed(d, &all[0], "damaged.json", |p| {
         let hex = p["proof"].as_str().unwrap().to_string();
         p["proof"] = common::hex_flip(&hex, hex.len() / 2).into();
     });
-    refused(&with(0, damaged), "segment 0 does not verify");
+    aggregate_refuses(&with(0, damaged), "segment 0 does not verify");
     // A valid STARK in the wrong place: segment 0's proof said to be segment 1.
     let misplaced = changed(d, &all[1], "misplaced.json", |p| p["proof"] = read_json(&all[0])["proof"].clone());
-    refused(&with(1, misplaced), "does not start where segment");
+    aggregate_refuses(&with(1, misplaced), "does not start where segment");
     let no_values = changed(d, &all[1], "no-values.json", |p| p["user_public_values"] = Value::Null);
-    refused(&with(1, no_values), "segment 1 covers the last segment but carries no proof of the public values");
-    refused(&with(0, witness.clone()), "not a segment proof file");
-    let out = prover_cmd(
-        &[
-            &["-q", "aggregate", "--leaf", "-w", s(&witness), "--plan", s(&plan), "-p", s(&d.join("leaf.json"))][..],
-            &[s(&all[1]), s(&all[1])],
-        ]
-        .concat(),
+    aggregate_refuses(
+        &with(1, no_values),
+        "segment 1 covers the last segment but carries no proof of the public values",
     );
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("segment 1 is given twice"));
-    assert!(!d.join("leaf.json").exists(), "a refused leaf writes nothing");
+    aggregate_refuses(&with(0, witness.clone()), "not a segment proof file");
+    refused(d, &witness, &plan, &["--leaf"], &[&all[1..], &all[1..]].concat(), "segment 1 is given twice");
 
     // The aggregation task, its SEGMENT_i inputs the two pieces (a deployment's CIDs of them).
     let pieces: std::collections::BTreeMap<String, Vec<u8>> =
@@ -306,10 +300,12 @@ fn a_split_workflow_aggregates_segments_proven_by_its_tasks_and_by_hand() {
     assert_eq!((&made["image_id"], made["segments"].as_u64()), (&report["image_id"], Some(2)));
 }
 
-/// `aggregate` over `pieces` must fail, write nothing, and say `reason`.
-fn refused(dir: &Path, witness: &Path, plan: &Path, pieces: &[PathBuf], reason: &str) {
+/// `aggregate` (with `flags`, such as `--leaf`) over `pieces` must fail, write nothing, and say
+/// `reason`.
+fn refused(dir: &Path, witness: &Path, plan: &Path, flags: &[&str], pieces: &[PathBuf], reason: &str) {
     let out_path = dir.join("refused.json");
     let mut args = vec!["-q", "aggregate", "-w", s(witness), "--plan", s(plan), "-p", s(&out_path)];
+    args.extend(flags);
     args.extend(pieces.iter().map(|p| s(p)));
     let out = prover_cmd(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);

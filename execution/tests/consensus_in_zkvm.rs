@@ -81,9 +81,9 @@ fn a_sample_of_consensus_cases_runs_in_the_zkvm_as_natively() {
 /// multiplications and pairings (Prague), which BLS12-381's extensions answer in the full guest and
 /// revm's arkworks code natively (points at infinity, off the curves, outside the subgroups,
 /// coordinates at p, scalars above r, pairings that hold and fail) and maps to G1 and G2 (the
-/// field's edges, elements not below p, the SWU map's exceptional elements); and modexp calls (both images:
-/// the modular extension for bn254's and secp256k1's moduli, revm's aurora code for the others,
-/// and aurora natively). The consensus fixtures have no such cases, and few modexps on those
+/// field's edges, elements not below p, the SWU map's exceptional elements); and modexp calls
+/// (both images: the modular extension for bn254's and secp256k1's moduli, revm's aurora code for
+/// the others, and aurora natively). The consensus fixtures have no such cases, and few modexps on those
 /// moduli.
 #[test]
 fn precompile_calls_run_in_the_zkvm_as_natively_and_as_the_specification() {

@@ -8,8 +8,11 @@
 //! field, elements not below p, and the elements where the simplified SWU map's denominator
 //! vanishes (u = 0, and u² = -1/Z when it has a root).
 
-use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G2Affine};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_bls12_381::{g1, g2, Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::{
+    hashing::curve_maps::{swu::SWUConfig, wb::WBConfig},
+    AffineRepr, CurveGroup,
+};
 use ark_ff::{BigInteger, Field, PrimeField};
 
 use super::rng::Rng;
@@ -148,15 +151,21 @@ fn pairing(rng: &mut Rng) -> Vec<u8> {
 
 /// A call's target and input.
 pub(super) fn any(rng: &mut Rng) -> (u16, Vec<u8>) {
-    let mut call = match rng.below(6) {
+    let call = match rng.below(6) {
         0 => (0x0b, [any_g1(rng).0, any_g1(rng).0].concat()),
         1 => (0x0d, [any_g2(rng).0, any_g2(rng).0].concat()),
         2 => (0x0c, (0..2).flat_map(|_| [any_g1(rng).0, any_scalar(rng)].concat()).collect()),
         3 => (0x0e, (0..2).flat_map(|_| [any_g2(rng).0, any_scalar(rng)].concat()).collect()),
         _ => (0x0f, pairing(rng)),
     };
+    with_bad_padding_now_and_then(rng, call)
+}
+
+/// `call`, one time in 16 with nonzero padding in its first element: refused by revm before
+/// anything is read.
+fn with_bad_padding_now_and_then(rng: &mut Rng, mut call: (u16, Vec<u8>)) -> (u16, Vec<u8>) {
     if rng.below(16) == 0 {
-        call.1[0] = 1; // nonzero padding: refused by revm before any point is read
+        call.1[0] = 1;
     }
     call
 }
@@ -175,21 +184,25 @@ fn map_input(rng: &mut Rng, exceptional: Fq) -> Vec<u8> {
     }
 }
 
+/// The simplified SWU map's exceptional u for curve `C`: a root of u² = -1/Z, Z being the map's
+/// constant on `C`'s isogenous curve (11 for G1, -(2 + i) for G2), or zero when there is none
+/// (which is exceptional too).
+fn exceptional<C: WBConfig>() -> C::BaseField {
+    let z = <C::IsogenousCurve as SWUConfig>::ZETA;
+    (-z.inverse().unwrap()).sqrt().unwrap_or_default()
+}
+
 /// A call of a map to a curve: G1's takes an element of Fp, G2's one of Fp2 (real part first).
-/// The SWU map's exceptional u are the roots of u² = -1/Z, for Z = 11 on G1's isogenous curve and
-/// Z = -(2 + i) on G2's (zero when there is none, which is exceptional too).
 pub(super) fn map(rng: &mut Rng) -> (u16, Vec<u8>) {
-    let g1_z = Fq::from(11u64);
-    let g2_z = -Fq2::new(Fq::from(2u64), Fq::ONE);
-    let g1_exceptional = (-g1_z.inverse().unwrap()).sqrt().unwrap_or_default();
-    let g2_exceptional = (-g2_z.inverse().unwrap()).sqrt().unwrap_or_default();
-    let mut call = match rng.below(2) {
-        0 => (0x10, map_input(rng, g1_exceptional)),
-        _ if rng.below(8) == 0 => (0x11, [fq(&g2_exceptional.c0), fq(&g2_exceptional.c1)].concat()),
-        _ => (0x11, [map_input(rng, g2_exceptional.c0), map_input(rng, g2_exceptional.c1)].concat()),
+    let call = match rng.below(2) {
+        0 => (0x10, map_input(rng, exceptional::<g1::Config>())),
+        _ => {
+            let u = exceptional::<g2::Config>();
+            match rng.below(8) {
+                0 => (0x11, [fq(&u.c0), fq(&u.c1)].concat()),
+                _ => (0x11, [map_input(rng, u.c0), map_input(rng, u.c1)].concat()),
+            }
+        }
     };
-    if rng.below(16) == 0 {
-        call.1[0] = 1; // nonzero padding
-    }
-    call
+    with_bad_padding_now_and_then(rng, call)
 }
